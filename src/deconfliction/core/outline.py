@@ -1,0 +1,311 @@
+"""Horizontal outlines: geodesic circles, polygons with holes and corridors.
+
+Every outline is a *core* (a point, a path or a polygon) grown by ``radius_m``:
+
+* :class:`Circle`: the points within ``radius_m`` geodesic metres of its centre;
+* :class:`Polygon`: vertices joined by geodesics (the shortest paths on the WGS84
+  ellipsoid, as in PostGIS ``geography`` and S2), with optional holes; ``radius_m`` is 0;
+* :class:`Corridor`: the points within ``half_width_m`` of a path of geodesic legs
+  (a route with a buffer, such as a convoy's).
+
+Coordinates are ``(lat, lon)`` degrees on WGS84. Polygons may cross the antimeridian;
+polygons that contain a pole are refused (``POLE_IN_POLYGON``), as are edges spanning
+180° or more of longitude (``EDGE_TOO_LONG``), whose shortest path is ambiguous.
+
+Examples
+--------
+>>> Circle(33.50583, 38.61778, 55_000.0).radius_m
+55000.0
+>>> p = Polygon(((34.0, 38.0), (34.0, 39.0), (33.0, 39.0)))
+>>> len(p.exterior)
+3
+>>> Polygon(((0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)))
+Traceback (most recent call last):
+...
+deconfliction.core.errors.ValidationError: exterior: the ring crosses itself (Self-intersection[0.5 0.5])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import shapely
+
+from deconfliction.core.errors import ValidationError
+from deconfliction.core.geodesy import WGS84, FloatArray, inverse, wrap180
+from deconfliction.core.limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["BBox", "Cap", "Circle", "Corridor", "LatLon", "Outline", "Polygon", "Ring"]
+
+LatLon = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """A geodesic disk that holds a whole outline: every point is within ``radius_m``."""
+
+    lat: float
+    lon: float
+    radius_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """A lat/lon box; ``min_lon > max_lon`` means it wraps over the antimeridian."""
+
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+    def parts(self) -> list[tuple[float, float, float, float]]:
+        """``(min_lon, min_lat, max_lon, max_lat)`` boxes that never wrap."""
+        if self.min_lon <= self.max_lon:
+            return [(self.min_lon, self.min_lat, self.max_lon, self.max_lat)]
+        return [
+            (self.min_lon, self.min_lat, 180.0, self.max_lat),
+            (-180.0, self.min_lat, self.max_lon, self.max_lat),
+        ]
+
+
+def _check_latlon(lat: float, lon: float, where: str) -> None:
+    for value, name in ((lat, "lat"), (lon, "lon")):
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValidationError("BAD_COORDINATE", f"{name} must be a number", where)
+        if not math.isfinite(value):
+            raise ValidationError("NOT_FINITE", f"{name} is {value}", where)
+    if not -90.0 <= lat <= 90.0:
+        raise ValidationError("LAT_OUT_OF_RANGE", f"latitude {lat} is outside [-90, 90]", where)
+    if not -180.0 <= lon <= 180.0:
+        raise ValidationError(
+            "LON_OUT_OF_RANGE", f"longitude {lon} is outside [-180, 180]", where
+        )
+
+
+def _check_radius(radius_m: float, name: str, limits: Limits) -> None:
+    if not isinstance(radius_m, int | float) or isinstance(radius_m, bool):
+        raise ValidationError("BAD_RADIUS", f"{name} must be a number", name)
+    if not math.isfinite(radius_m):
+        raise ValidationError("NOT_FINITE", f"{name} is {radius_m}", name)
+    if radius_m <= 0:
+        raise ValidationError("BAD_RADIUS", f"{name} must be positive, got {radius_m}", name)
+    if radius_m > limits.max_radius_m:
+        raise ValidationError(
+            "TOO_LARGE",
+            f"{name} {radius_m:.0f} m is beyond half the Earth's circumference "
+            f"({limits.max_radius_m:.0f} m)",
+            name,
+        )
+
+
+def _clean_path(points: Sequence[LatLon], where: str, closed: bool) -> tuple[LatLon, ...]:
+    """Validate coordinates, drop repeated consecutive vertices (and the closing one)."""
+    if isinstance(points, str | bytes) or not isinstance(points, Sequence):
+        raise ValidationError("BAD_GEOMETRY", "expected a list of [lat, lon] pairs", where)
+    out: list[LatLon] = []
+    for i, pt in enumerate(points):
+        if not isinstance(pt, Sequence) or len(pt) != 2:
+            raise ValidationError("BAD_COORDINATE", "expected a [lat, lon] pair", f"{where}[{i}]")
+        lat, lon = pt
+        _check_latlon(lat, lon, f"{where}[{i}]")
+        p = (float(lat), float(lon))
+        if not out or p != out[-1]:
+            out.append(p)
+    if closed and len(out) > 1 and out[0] == out[-1]:
+        out.pop()
+    for i in range(len(out) - (0 if closed else 1)):
+        (la1, lo1), (la2, lo2) = out[i], out[(i + 1) % len(out)]
+        if abs(float(wrap180(lo2 - lo1))) >= 180.0 - 1e-9 and abs(la1) < 90 and abs(la2) < 90:
+            raise ValidationError(
+                "EDGE_TOO_LONG",
+                f"the edge from vertex {i} spans 180° of longitude: its path is ambiguous",
+                where,
+            )
+    return tuple(out)
+
+
+def _unwrapped_lons(lons: FloatArray, ref: float) -> FloatArray:
+    """Longitudes made continuous along the ring, starting near ``ref``."""
+    steps = wrap180(np.diff(lons, prepend=ref))
+    return np.asarray(ref + np.cumsum(steps))
+
+
+@dataclass(frozen=True, slots=True)
+class Ring:
+    """A closed ring of vertices as arrays, with each edge's azimuth and length cached."""
+
+    lat: FloatArray
+    lon: FloatArray
+    az: FloatArray = field(repr=False)
+    length_m: FloatArray = field(repr=False)
+
+    @classmethod
+    def of(cls, vertices: Sequence[LatLon], closed: bool = True) -> Ring:
+        """Arrays for ``vertices``; a closed ring gets an edge from the last vertex back."""
+        lat = np.array([v[0] for v in vertices], dtype=np.float64)
+        lon = np.array([v[1] for v in vertices], dtype=np.float64)
+        if closed:
+            nlat, nlon = np.roll(lat, -1), np.roll(lon, -1)
+        else:
+            nlat, nlon = lat[1:], lon[1:]
+        az, _, length = inverse(lat[: nlat.size], lon[: nlon.size], nlat, nlon)
+        return cls(lat, lon, az, length)
+
+    @property
+    def end_lat(self) -> FloatArray:
+        """Latitude of each edge's end vertex."""
+        return np.asarray(np.roll(self.lat, -1)[: self.az.size])
+
+    @property
+    def end_lon(self) -> FloatArray:
+        """Longitude of each edge's end vertex."""
+        return np.asarray(np.roll(self.lon, -1)[: self.az.size])
+
+
+@dataclass(frozen=True, slots=True)
+class Circle:
+    """A geodesic circle: every point within ``radius_m`` of ``(lat, lon)``."""
+
+    lat: float
+    lon: float
+    radius_m: float
+    kind: Literal["circle"] = field(default="circle", init=False)
+
+    def __post_init__(self) -> None:
+        _check_latlon(self.lat, self.lon, "center")
+        _check_radius(self.radius_m, "radius_m", DEFAULT_LIMITS)
+
+    def validate(self, limits: Limits) -> None:
+        """Check against ``limits`` (construction already checked the defaults)."""
+        _check_radius(self.radius_m, "radius_m", limits)
+
+    @property
+    def vertex_count(self) -> int:
+        """Number of vertices (a circle has none)."""
+        return 0
+
+
+@dataclass(frozen=True)
+class Polygon:
+    """A polygon whose edges are geodesics, with optional holes; ``radius_m`` is 0."""
+
+    exterior: tuple[LatLon, ...]
+    holes: tuple[tuple[LatLon, ...], ...] = ()
+    kind: Literal["polygon"] = field(default="polygon", init=False)
+
+    def __post_init__(self) -> None:
+        ext = _clean_path(self.exterior, "exterior", closed=True)
+        holes = tuple(
+            _clean_path(h, f"holes[{i}]", closed=True) for i, h in enumerate(self.holes)
+        )
+        object.__setattr__(self, "exterior", ext)
+        object.__setattr__(self, "holes", holes)
+        for ring, where in ((ext, "exterior"), *((h, f"holes[{i}]") for i, h in enumerate(holes))):
+            if len(ring) < 3:
+                raise ValidationError(
+                    "TOO_FEW_VERTICES", f"a ring needs 3 distinct vertices, got {len(ring)}", where
+                )
+            lons = np.array([v[1] for v in ring])
+            winding = float(np.sum(wrap180(np.diff(lons, append=lons[0]))))
+            if abs(winding) > 180.0:
+                raise ValidationError(
+                    "POLE_IN_POLYGON",
+                    "the ring goes around a pole; split it into parts that do not",
+                    where,
+                )
+        self.validate(DEFAULT_LIMITS)
+        self._check_simple()
+
+    def validate(self, limits: Limits) -> None:
+        """Check the vertex count against ``limits``."""
+        if self.vertex_count > limits.max_vertices:
+            raise ValidationError(
+                "TOO_MANY_VERTICES",
+                f"{self.vertex_count} vertices; at most {limits.max_vertices} are accepted",
+                "exterior",
+            )
+
+    @property
+    def vertex_count(self) -> int:
+        """Vertices in all rings."""
+        return len(self.exterior) + sum(len(h) for h in self.holes)
+
+    def _check_simple(self) -> None:
+        ref = self.exterior[0][1]
+        shells = []
+        for ring in (self.exterior, *self.holes):
+            lat = np.array([v[0] for v in ring])
+            lon = _unwrapped_lons(np.array([v[1] for v in ring]), ref)
+            shells.append(np.column_stack([lon, lat]))
+        planar = shapely.Polygon(shells[0], shells[1:])
+        if not shapely.is_valid(planar):
+            reason = shapely.is_valid_reason(planar)
+            where = "exterior" if not shapely.is_valid(shapely.Polygon(shells[0])) else "holes"
+            code = "SELF_INTERSECTING" if where == "exterior" else "BAD_HOLE"
+            msg = "the ring crosses itself" if where == "exterior" else "a hole is invalid"
+            raise ValidationError(code, f"{msg} ({reason})", where)
+        area, _ = WGS84.polygon_area_perimeter(shells[0][:, 0], shells[0][:, 1])
+        if abs(area) < 1e-3:
+            raise ValidationError("ZERO_AREA", "the polygon has no area", "exterior")
+
+    @cached_property
+    def rings(self) -> tuple[Ring, ...]:
+        """The exterior ring then the holes, as arrays."""
+        return tuple(Ring.of(r) for r in (self.exterior, *self.holes))
+
+    @property
+    def radius_m(self) -> float:
+        """A polygon is not grown: 0."""
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """A route of geodesic legs with a buffer of ``half_width_m`` on each side."""
+
+    path: tuple[LatLon, ...]
+    half_width_m: float
+    kind: Literal["corridor"] = field(default="corridor", init=False)
+
+    def __post_init__(self) -> None:
+        path = _clean_path(self.path, "path", closed=False)
+        object.__setattr__(self, "path", path)
+        if len(path) < 2:
+            raise ValidationError(
+                "TOO_FEW_VERTICES", "a corridor needs 2 distinct points", "path"
+            )
+        _check_radius(self.half_width_m, "half_width_m", DEFAULT_LIMITS)
+        self.validate(DEFAULT_LIMITS)
+
+    def validate(self, limits: Limits) -> None:
+        """Check the vertex count and width against ``limits``."""
+        _check_radius(self.half_width_m, "half_width_m", limits)
+        if self.vertex_count > limits.max_vertices:
+            raise ValidationError(
+                "TOO_MANY_VERTICES",
+                f"{self.vertex_count} vertices; at most {limits.max_vertices} are accepted",
+                "path",
+            )
+
+    @property
+    def vertex_count(self) -> int:
+        """Points on the path."""
+        return len(self.path)
+
+    @cached_property
+    def line(self) -> Ring:
+        """The path as arrays (an open ring: no closing edge)."""
+        return Ring.of(self.path, closed=False)
+
+    @property
+    def radius_m(self) -> float:
+        """The buffer around the path."""
+        return self.half_width_m
+
+
+Outline = Circle | Polygon | Corridor
