@@ -62,7 +62,8 @@ def inverse(
         np.asarray(lat2, dtype=np.float64),
     )
     shape = a[0].shape
-    az12, az21, dist = WGS84.inv(*(np.ascontiguousarray(x, dtype=np.float64).ravel() for x in a))
+    flat = [np.ascontiguousarray(x, dtype=np.float64).ravel() for x in a]
+    az12, az21, dist = WGS84.inv(flat[0], flat[1], flat[2], flat[3])
     return _shaped(az12, shape), _shaped(az21, shape), _shaped(dist, shape)
 
 
@@ -77,7 +78,8 @@ def forward(
         np.asarray(distance_m, dtype=np.float64),
     )
     shape = a[0].shape
-    lon2, lat2, baz = WGS84.fwd(*(np.ascontiguousarray(x, dtype=np.float64).ravel() for x in a))
+    flat = [np.ascontiguousarray(x, dtype=np.float64).ravel() for x in a]
+    lon2, lat2, baz = WGS84.fwd(flat[0], flat[1], flat[2], flat[3])
     return _shaped(lat2, shape), _shaped(lon2, shape), _shaped(baz, shape)
 
 
@@ -112,10 +114,10 @@ def point_segment_distance(
     >>> round(float(d[0]), 3)  # 0.1 degree of meridian north of the equator
     11057.428
     """
-    R = EARTH_MEAN_RADIUS_M
+    radius = EARTH_MEAN_RADIUS_M
     az_ab, _, seg_len = inverse(alat, alon, blat, blon)
     az_ap, _, d_ap = inverse(alat, alon, plat, plon)
-    s = _project(d_ap, np.radians(az_ap - az_ab), R)
+    s = _project(d_ap, np.radians(az_ap - az_ab), radius)
     s = np.clip(s, 0.0, seg_len)
     n = s.shape[0]
     active = np.ones(n, dtype=bool)
@@ -133,7 +135,7 @@ def point_segment_distance(
         alpha = np.radians(az_xp - az_seg)
         flat[idx], flon[idx], dist[idx] = xlat, xlon, d_xp
         side[idx] = np.sign(np.sin(alpha))
-        step = _project(d_xp, alpha, R)
+        step = _project(d_xp, alpha, radius)
         s_new = np.clip(s[idx] + step, 0.0, seg_len[idx])
         moved = np.abs(s_new - s[idx])
         s[idx] = s_new

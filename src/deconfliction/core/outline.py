@@ -22,7 +22,7 @@ Examples
 >>> Polygon(((0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)))
 Traceback (most recent call last):
 ...
-deconfliction.core.errors.ValidationError: exterior: the ring crosses itself (Self-intersection[0.5 0.5])
+deconfliction.core.errors.ValidationError: exterior: the ring crosses itself (...)
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ from functools import cached_property
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from deconfliction.core.errors import ValidationError
 from deconfliction.core.geodesy import WGS84, FloatArray, inverse, wrap180
 from deconfliction.core.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["BBox", "Cap", "Circle", "Corridor", "LatLon", "Outline", "Polygon", "Ring"]
+__all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring"]
 
 LatLon = tuple[float, float]
 
@@ -168,6 +169,79 @@ class Ring:
 
 
 @dataclass(frozen=True, slots=True)
+class Edges:
+    """All the geodesic edges of a polygon (every ring) or a corridor, as flat arrays.
+
+    ``start``/``end`` index each edge's end points in the vertex arrays; unit vectors and
+    great-circle normals serve the spherical pruning in :mod:`deconfliction.core.sphere`.
+    """
+
+    vlat: FloatArray
+    vlon: FloatArray
+    start: npt.NDArray[np.intp]
+    end: npt.NDArray[np.intp]
+    az: FloatArray
+    length_m: FloatArray
+    is_area: bool
+    vunit: FloatArray = field(repr=False)
+    normal: FloatArray = field(repr=False)
+
+    @classmethod
+    def of(cls, rings: Sequence[Ring], is_area: bool) -> Edges:
+        """Concatenate ``rings`` (closed when ``is_area``)."""
+        starts, ends, offset = [], [], 0
+        for r in rings:
+            n = r.lat.size
+            idx = np.arange(n, dtype=np.intp) + offset
+            if is_area:
+                starts.append(idx)
+                ends.append(np.roll(idx, -1))
+            else:
+                starts.append(idx[:-1])
+                ends.append(idx[1:])
+            offset += n
+        vlat = np.concatenate([r.lat for r in rings])
+        vlon = np.concatenate([r.lon for r in rings])
+        start, end = np.concatenate(starts), np.concatenate(ends)
+        vunit = _unit(vlat, vlon)
+        normal = np.cross(vunit[start], vunit[end])
+        norm = np.linalg.norm(normal, axis=-1, keepdims=True)
+        normal = normal / np.where(norm < 1e-15, 1.0, norm)
+        return cls(
+            vlat, vlon, start, end,
+            np.concatenate([r.az for r in rings]),
+            np.concatenate([r.length_m for r in rings]),
+            is_area, vunit, normal,
+        )
+
+    @property
+    def alat(self) -> FloatArray:
+        """Latitude of each edge's start."""
+        return np.asarray(self.vlat[self.start])
+
+    @property
+    def alon(self) -> FloatArray:
+        """Longitude of each edge's start."""
+        return np.asarray(self.vlon[self.start])
+
+    @property
+    def blat(self) -> FloatArray:
+        """Latitude of each edge's end."""
+        return np.asarray(self.vlat[self.end])
+
+    @property
+    def blon(self) -> FloatArray:
+        """Longitude of each edge's end."""
+        return np.asarray(self.vlon[self.end])
+
+
+def _unit(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    la, lo = np.radians(lat), np.radians(lon)
+    c = np.cos(la)
+    return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
+
+
+@dataclass(frozen=True, slots=True)
 class Circle:
     """A geodesic circle: every point within ``radius_m`` of ``(lat, lon)``."""
 
@@ -258,6 +332,11 @@ class Polygon:
         """The exterior ring then the holes, as arrays."""
         return tuple(Ring.of(r) for r in (self.exterior, *self.holes))
 
+    @cached_property
+    def edges(self) -> Edges:
+        """Every edge of every ring, flat."""
+        return Edges.of(self.rings, is_area=True)
+
     @property
     def radius_m(self) -> float:
         """A polygon is not grown: 0."""
@@ -301,6 +380,11 @@ class Corridor:
     def line(self) -> Ring:
         """The path as arrays (an open ring: no closing edge)."""
         return Ring.of(self.path, closed=False)
+
+    @cached_property
+    def edges(self) -> Edges:
+        """The legs of the path, flat."""
+        return Edges.of((self.line,), is_area=False)
 
     @property
     def radius_m(self) -> float:

@@ -5,7 +5,7 @@
 >>> party_id("Bad Name")
 Traceback (most recent call last):
 ...
-deconfliction.core.errors.ValidationError: party: 'Bad Name' is not a party id (lower-case letters, digits, '-', '_', '.'; at most 64)
+deconfliction.core.errors.ValidationError: party: 'Bad Name' is not a party id (...)
 """
 
 from __future__ import annotations

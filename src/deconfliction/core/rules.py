@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from deconfliction.core.objects import Operation, Zone
 
-__all__ = ["Party", "parties_of", "rule_for", "rule_between"]
+__all__ = ["Party", "parties_of", "rule_between", "rule_for"]
 
 #: (kind, owner, parties): the participants of an operation or the allowed of a zone
 Party = tuple[str, str, frozenset[str]]

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from deconfliction.core.geodesy import EARTH_MEAN_RADIUS_M, FloatArray
 
@@ -72,7 +73,7 @@ def _point_segment(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
 
 def segments_cross(
     a1: FloatArray, a2: FloatArray, b1: FloatArray, b2: FloatArray
-) -> FloatArray:
+) -> npt.NDArray[np.bool_]:
     """Boolean: do the great-circle arcs A1A2 and B1B2 (unit vectors) properly cross?"""
     na = np.cross(a1, a2)
     nb = np.cross(b1, b2)

@@ -1,0 +1,279 @@
+"""The conflict engine: an index of stored volumes and the exact 4D check against it.
+
+``ConflictIndex`` keeps every volume of every stored zone and operation in flat numpy
+arrays (time, altitude band, buffer, bounding cap) and a shapely ``STRtree`` of
+conservative lat/lon boxes. Checking an object goes, per volume:
+
+1. the tree gives the volumes whose grown boxes meet the grown query box;
+2. time, altitude, binding state and the rules (:mod:`deconfliction.core.rules`) cut them;
+3. bounding caps give an exact lower bound of the distance (triangle inequality), which
+   settles circle–circle pairs exactly and drops pairs that are certainly far apart;
+4. the rest get the exact separation (:func:`deconfliction.core.distance.separation`).
+
+New volumes wait in a small unindexed batch, scanned with numpy, until there are enough
+of them to rebuild the tree; removed ones are masked out.
+
+>>> from datetime import datetime, timezone
+>>> from deconfliction.core.objects import Operation, Zone
+>>> from deconfliction.core.outline import Circle
+>>> from deconfliction.core.volume import Volume4D
+>>> from deconfliction.core.timeinterval import TimeInterval
+>>> always = TimeInterval(datetime(2016, 3, 3, tzinfo=timezone.utc), None)
+>>> zone = Zone(id="at-tanf", name="At Tanf", owner="coalition", allowed=frozenset({"mat"}),
+...     volumes=(Volume4D(Circle(33.50583, 38.61778, 55_000.0), 0.0, 20_000.0, always),))
+>>> index = ConflictIndex([zone])
+>>> def visit(lat, party):
+...     t = TimeInterval(datetime(2018, 9, 10, tzinfo=timezone.utc),
+...                      datetime(2018, 9, 11, tzinfo=timezone.utc))
+...     return Operation.new(owner=party, volumes=[Volume4D(Circle(lat, 38.61778, 100.0),
+...                          0.0, 100.0, t)], state="proposed")
+>>> [c.reason for c in index.check(visit(33.8, "russia"))]
+['ZONE_ENTRY_NOT_ALLOWED']
+>>> index.check(visit(33.8, "mat")), index.check(visit(35.0, "russia"))
+([], [])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from deconfliction.core.bounds import bbox_of, cap_of
+from deconfliction.core.conflict import Conflict
+from deconfliction.core.distance import separation
+from deconfliction.core.geodesy import inverse
+from deconfliction.core.objects import Operation, Zone
+from deconfliction.core.rules import Party, parties_of, rule_for
+from deconfliction.core.volume import Volume4D
+
+__all__ = ["ConflictIndex", "check", "check_volumes"]
+
+Obj = Zone | Operation
+_REBUILD_AT = 512
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    obj_id: str
+    volume: int
+
+
+class _Columns:
+    """Growable flat arrays, one row per stored volume."""
+
+    names = ("t0", "t1", "lo", "hi", "buf", "clat", "clon", "crad", "rad")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.cap = 1024
+        self.data = {n: np.empty(self.cap) for n in self.names}
+        self.alive = np.zeros(self.cap, dtype=bool)
+
+    def append(self, row: dict[str, float]) -> int:
+        if self.size == self.cap:
+            self.cap *= 2
+            for n in self.names:
+                self.data[n] = np.resize(self.data[n], self.cap)
+            self.alive = np.resize(self.alive, self.cap)
+        i = self.size
+        for n in self.names:
+            self.data[n][i] = row[n]
+        self.alive[i] = True
+        self.size += 1
+        return i
+
+
+class ConflictIndex:
+    """Zones and operations, indexed for exact 4D conflict checks."""
+
+    def __init__(self, objects: Iterable[Obj] = ()) -> None:
+        self._objects: dict[str, Obj] = {}
+        self._parties: dict[str, Party] = {}
+        self._rows: dict[str, list[int]] = {}
+        self._entries: list[_Entry] = []
+        self._volumes: list[Volume4D] = []
+        self._cols = _Columns()
+        self._tree: shapely.STRtree | None = None
+        self._tree_rows = np.empty(0, dtype=np.intp)
+        self._pending: list[int] = []
+        self._boxes: list[list[tuple[float, float, float, float]]] = []
+        for obj in objects:
+            self.add(obj)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def __contains__(self, obj_id: object) -> bool:
+        return obj_id in self._objects
+
+    def get(self, obj_id: str) -> Obj | None:
+        """The stored object with ``obj_id``, if any."""
+        return self._objects.get(obj_id)
+
+    def objects(self) -> list[Obj]:
+        """Everything stored."""
+        return list(self._objects.values())
+
+    def add(self, obj: Obj) -> None:
+        """Store ``obj`` (replacing a stored object with the same id)."""
+        if obj.id in self._objects:
+            self.remove(obj.id)
+        self._objects[obj.id] = obj
+        self._parties[obj.id] = parties_of(obj)
+        rows = []
+        binding = isinstance(obj, Zone) or obj.binding
+        for k, vol in enumerate(obj.volumes):
+            cap = cap_of(vol.outline)
+            i = self._cols.append(
+                {
+                    "t0": vol.time.start_s, "t1": vol.time.end_s,
+                    "lo": vol.alt_lower_m, "hi": vol.alt_upper_m, "buf": obj.buffer_m,
+                    "clat": cap.lat, "clon": cap.lon, "crad": cap.radius_m,
+                    "rad": vol.outline.radius_m,
+                }
+            )
+            self._cols.alive[i] = binding
+            self._entries.append(_Entry(obj.id, k))
+            self._volumes.append(vol)
+            self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
+            self._pending.append(i)
+            rows.append(i)
+        self._rows[obj.id] = rows
+
+    def remove(self, obj_id: str) -> None:
+        """Forget the object with ``obj_id`` (nothing happens if it is not stored)."""
+        if self._objects.pop(obj_id, None) is None:
+            return
+        self._parties.pop(obj_id, None)
+        for i in self._rows.pop(obj_id, []):
+            self._cols.alive[i] = False
+
+    def _refresh(self) -> None:
+        if len(self._pending) < _REBUILD_AT and self._tree is not None:
+            return
+        rows, boxes = [], []
+        for i in range(self._cols.size):
+            if self._cols.alive[i] or self._entries[i].obj_id in self._objects:
+                for b in self._boxes[i]:
+                    rows.append(i)
+                    boxes.append(b)
+        geoms = shapely.box(*np.asarray(boxes).T) if boxes else np.empty(0, dtype=object)
+        self._tree = shapely.STRtree(geoms)
+        self._tree_rows = np.asarray(rows, dtype=np.intp)
+        self._pending = []
+
+    def _candidates(self, vol: Volume4D, grow_m: float) -> npt.NDArray[np.intp]:
+        self._refresh()
+        assert self._tree is not None
+        parts = bbox_of(vol.outline, grow_m).parts()
+        found = [self._tree_rows[self._tree.query(shapely.box(*p))] for p in parts]
+        for i in self._pending:
+            if any(_meet(p, b) for p in parts for b in self._boxes[i]):
+                found.append(np.array([i], dtype=np.intp))
+        if not found:
+            return np.empty(0, dtype=np.intp)
+        rows = np.unique(np.concatenate(found))
+        c = self._cols.data
+        t0, t1 = vol.time.start_s, vol.time.end_s
+        keep = (
+            self._cols.alive[rows]
+            & (c["t0"][rows] < t1) & (t0 < c["t1"][rows])
+            & (c["lo"][rows] <= vol.alt_upper_m) & (vol.alt_lower_m <= c["hi"][rows])
+        )
+        return np.asarray(rows[keep])
+
+    def check(self, obj: Obj) -> list[Conflict]:
+        """Every conflict between ``obj`` and the stored objects (other than itself)."""
+        me = parties_of(obj)
+        out: list[Conflict] = []
+        # a buffer of the subject grows the box; stored buffers are already in their boxes
+        for k, vol in enumerate(obj.volumes):
+            rows = self._candidates(vol, obj.buffer_m)
+            if rows.size == 0:
+                continue
+            rules: dict[str, tuple[str, tuple[str, ...]] | None] = {}
+            keep = []
+            for i in rows.tolist():
+                oid = self._entries[i].obj_id
+                if oid == obj.id:
+                    continue
+                if oid not in rules:
+                    rules[oid] = rule_for(me, self._parties[oid])
+                if rules[oid] is not None:
+                    keep.append(i)
+            if not keep:
+                continue
+            idx = np.asarray(keep, dtype=np.intp)
+            out.extend(self._exact(obj, k, vol, idx, rules))
+        return out
+
+    def _exact(
+        self,
+        obj: Obj,
+        k: int,
+        vol: Volume4D,
+        idx: npt.NDArray[np.intp],
+        rules: dict[str, tuple[str, tuple[str, ...]] | None],
+    ) -> list[Conflict]:
+        c = self._cols.data
+        qcap = cap_of(vol.outline)
+        required = np.maximum(c["buf"][idx], obj.buffer_m)
+        _, _, d = inverse(qcap.lat, qcap.lon, c["clat"][idx], c["clon"][idx])
+        lower = d - qcap.radius_m - c["crad"][idx] - vol.outline.radius_m - c["rad"][idx]
+        out = []
+        for j in np.nonzero(lower <= required)[0].tolist():
+            i = int(idx[j])
+            entry = self._entries[i]
+            other = self._volumes[i]
+            req = float(required[j])
+            conflict = check_volumes(vol, other, req)
+            if conflict is None:
+                continue
+            sep, witness = conflict
+            stored = self._objects[entry.obj_id]
+            rule = rules[entry.obj_id]
+            assert rule is not None
+            time = vol.time.intersection(other.time)
+            band = vol.alt_overlap(other)
+            assert time is not None and band is not None
+            out.append(
+                Conflict(
+                    a_id=obj.id, a_kind="zone" if isinstance(obj, Zone) else "operation",
+                    a_volume=k, b_id=stored.id,
+                    b_kind="zone" if isinstance(stored, Zone) else "operation",
+                    b_volume=entry.volume, reason=rule[0], parties=rule[1], time=time,
+                    alt_lower_m=band[0], alt_upper_m=band[1], separation_m=sep,
+                    required_separation_m=req, witness=witness,
+                )
+            )
+        return out
+
+
+def _meet(p: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return p[0] <= b[2] and b[0] <= p[2] and p[1] <= b[3] and b[1] <= p[3]
+
+
+def check_volumes(
+    a: Volume4D, b: Volume4D, required_m: float = 0.0
+) -> tuple[float, tuple[float, float]] | None:
+    """``(separation_m, witness)`` when ``a`` and ``b`` conflict in 4D, else ``None``.
+
+    They conflict when their times overlap, their altitude bands meet and their outlines are
+    no further apart than ``required_m``.
+    """
+    if not a.time.overlaps(b.time) or a.alt_overlap(b) is None:
+        return None
+    s = separation(a.outline, b.outline, limit_m=required_m)
+    if not s.exact or s.separation_m > required_m or math.isnan(s.separation_m):
+        return None
+    return s.separation_m, s.witness
+
+
+def check(subject: Obj, others: Iterable[Obj]) -> list[Conflict]:
+    """Every conflict between ``subject`` and ``others``."""
+    return ConflictIndex(others).check(subject)
