@@ -1,0 +1,1 @@
+"""Reference scenarios: At Tanf, September 2018."""
