@@ -25,32 +25,15 @@ import math
 
 import numpy as np
 
+from deconfliction.core import kernels
 from deconfliction.core.geodesy import inverse, wrap180
-from deconfliction.core.outline import BBox, Cap, Circle, Edges, Outline
+from deconfliction.core.outline import BBox, Cap, Circle, Outline
 
 __all__ = ["bbox_of", "cap_of"]
 
 _METRES_PER_DEG_LAT_MIN = 110_574.0
 _A = 6_378_137.0
-_F = 1 / 298.257223563
 _MAX_CAP_M = 5_000_000.0
-
-
-def _edge_lat_extremes(e: Edges) -> tuple[float, float]:
-    hi, lo = float(e.vlat.max()), float(e.vlat.min())
-    az_a, baz, _ = inverse(e.alat, e.alon, e.blat, e.blon)
-    az_b = baz + 180.0
-    ca, cb = np.cos(np.radians(az_a)), np.cos(np.radians(az_b))
-    beta_a = np.arctan((1 - _F) * np.tan(np.radians(e.alat)))
-    beta_max = np.arccos(np.clip(np.abs(np.sin(np.radians(az_a)) * np.cos(beta_a)), 0.0, 1.0))
-    phi_max = np.degrees(np.arctan(np.tan(beta_max) / (1 - _F)))
-    north = (ca > 0) & (cb < 0)
-    south = (ca < 0) & (cb > 0)
-    if north.any():
-        hi = max(hi, float(phi_max[north].max()))
-    if south.any():
-        lo = min(lo, float(-phi_max[south].max()))
-    return lo, hi
 
 
 def _box(lat_lo: float, lat_hi: float, lon_lo: float, lon_hi: float, grow_m: float) -> BBox:
@@ -76,7 +59,7 @@ def bbox_of(outline: Outline, grow_m: float = 0.0) -> BBox:
     if isinstance(outline, Circle):
         return _box(outline.lat, outline.lat, outline.lon, outline.lon, g)
     e = outline.edges
-    lo, hi = _edge_lat_extremes(e)
+    lo, hi = kernels.edge_lat_extremes(e.vlat, e.vlon, e.start, e.end)
     ref = float(e.vlon[0])
     lons = ref + wrap180(e.vlon - ref)
     return _box(lo, hi, float(lons.min()), float(lons.max()), g)

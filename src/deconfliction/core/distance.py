@@ -15,7 +15,9 @@ between points, geodesic edges and areas:
 
 A spherical computation with a proven error bound (:mod:`deconfliction.core.sphere`) only
 prunes: it picks the few vertex–edge pairs that can hold the minimum and skips pairs that are
-certainly apart. Every reported number comes from GeographicLib.
+certainly apart. The hot loops run compiled (:mod:`deconfliction.core.kernels`); where a
+kernel's iteration does not converge (nearly antipodal points) the same computation is
+redone with GeographicLib.
 
 >>> at_tanf = Circle(33.50583, 38.61778, 55_000.0)
 >>> inside = Circle(33.50583 + 0.2, 38.61778, 1_000.0)
@@ -33,18 +35,26 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from deconfliction.core import kernels
 from deconfliction.core.geodesy import (
     FloatArray,
-    forward,
     inverse,
     point_segment_distance,
     wrap180,
 )
 from deconfliction.core.outline import Circle, Corridor, Edges, LatLon, Outline, Polygon
-from deconfliction.core.sphere import error_bound_m, segments_cross, unit_vectors
+from deconfliction.core.sphere import error_bound_m
 
-__all__ = ["Closest", "Separation", "core_distance", "point_in_area", "separation"]
+__all__ = [
+    "Closest",
+    "Separation",
+    "core_distance",
+    "point_in_area",
+    "separation",
+    "witness",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +98,35 @@ def separation(a: Outline, b: Outline, limit_m: float = math.inf) -> Separation:
     sep = d - ra - rb
     if not closest.exact:
         return Separation(sep, closest.a, False)
+    return Separation(sep, witness(closest.a, closest.b, d, ra, rb))
+
+
+def witness(a: LatLon, b: LatLon, d: float, ra: float, rb: float) -> LatLon:
+    """A point on the geodesic from ``a`` to ``b`` (``d`` m apart) that lies within ``ra`` of
+    ``a`` and ``rb`` of ``b`` when ``d <= ra + rb``, and half-way across the gap otherwise."""
     if d == 0.0:
-        return Separation(sep, closest.a)
+        return a
     t = min(max((d + ra - rb) / 2.0, 0.0), d)
-    az, _, _ = inverse(closest.a[0], closest.a[1], closest.b[0], closest.b[1])
-    lat, lon, _ = forward(closest.a[0], closest.a[1], az, t)
-    return Separation(sep, (float(lat), float(lon)))
+    az, _, _, ok = kernels.inverse_one(a[0], a[1], b[0], b[1])
+    if not ok:
+        az = float(inverse(a[0], a[1], b[0], b[1])[0])
+    lat, lon, _ = kernels.direct_one(a[0], a[1], az, t)
+    return (float(lat), float(lon))
+
+
+def _distance_m(a: LatLon, b: LatLon) -> float:
+    _, _, d, ok = kernels.inverse_one(a[0], a[1], b[0], b[1])
+    if ok:
+        return float(d)
+    return float(inverse(a[0], a[1], b[0], b[1])[2])
 
 
 def core_distance(a: Outline, b: Outline, limit_m: float = math.inf) -> Closest:
     """Exact distance between the cores of two outlines (zero when they meet)."""
     if isinstance(a, Circle):
         if isinstance(b, Circle):
-            _, _, d = inverse(a.lat, a.lon, b.lat, b.lon)
-            return Closest(float(d), (a.lat, a.lon), (b.lat, b.lon))
+            pa, pb = (a.lat, a.lon), (b.lat, b.lon)
+            return Closest(_distance_m(pa, pb), pa, pb)
         return _point_edges(a.lat, a.lon, _edges(b), limit_m)
     if isinstance(b, Circle):
         return _swap(_point_edges(b.lat, b.lon, _edges(a), limit_m))
@@ -116,8 +141,12 @@ def _swap(c: Closest) -> Closest:
     return Closest(c.distance_m, c.b, c.a, c.exact)
 
 
-def point_in_area(lat: FloatArray, lon: FloatArray, edges: Edges) -> np.ndarray:
+def point_in_area(lat: FloatArray, lon: FloatArray, edges: Edges) -> npt.NDArray[np.bool_]:
     """Boolean per point: inside the area bounded by ``edges`` (holes excluded).
+
+    A meridian ray from the point crosses the edges an odd number of times; whether an edge
+    crosses north of the point is decided exactly, by comparing geodesic azimuths at its
+    start (geodesics from one point do not meet again before the conjugate point).
 
     >>> sq = Polygon(((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0)))
     >>> point_in_area(np.array([0.5, 1.5, 0.0000001]), np.array([0.5, 0.5, 0.5]),
@@ -126,6 +155,17 @@ def point_in_area(lat: FloatArray, lon: FloatArray, edges: Edges) -> np.ndarray:
     """
     lat = np.atleast_1d(np.asarray(lat, dtype=np.float64))
     lon = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+    out = np.empty(lat.size, dtype=bool)
+    for k in range(lat.size):
+        inside, ok = kernels.point_in_area_one(
+            lat[k], lon[k], edges.vlat, edges.vlon, edges.start, edges.end, edges.az
+        )
+        out[k] = inside if ok else _point_in_area_geod(lat[k : k + 1], lon[k : k + 1], edges)[0]
+    return out
+
+
+def _point_in_area_geod(lat: FloatArray, lon: FloatArray, edges: Edges) -> npt.NDArray[np.bool_]:
+    """:func:`point_in_area` with GeographicLib, for where the kernel does not converge."""
     da = wrap180(edges.alon[None, :] - lon[:, None])
     db = wrap180(edges.blon[None, :] - lon[:, None])
     spans = ((da >= 0) != (db >= 0)) & (np.abs(da - db) < 180.0)
@@ -140,39 +180,33 @@ def point_in_area(lat: FloatArray, lon: FloatArray, edges: Edges) -> np.ndarray:
     return np.asarray(counts % 2 == 1)
 
 
-def _sphere_point_edges(punit: FloatArray, e: Edges) -> FloatArray:
+def _sphere(punit: FloatArray, e: Edges) -> FloatArray:
     """Spherical distance (m) from each point (n, 3) to each edge: an (n, m) matrix."""
-    from deconfliction.core.geodesy import EARTH_MEAN_RADIUS_M
-
-    a, b, n = e.vunit[e.start], e.vunit[e.end], e.normal
-    pn = punit @ n.T  # (n, m)
-    foot = punit[:, None, :] - pn[..., None] * n[None, :, :]
-    ca = np.einsum("ijk,jk->ij", np.cross(a[None, :, :], foot), n)
-    cb = np.einsum("ijk,jk->ij", np.cross(foot, b[None, :, :]), n)
-    inside = (ca >= 0) & (cb >= 0)
-    cross_track = np.abs(np.arcsin(np.clip(pn, -1.0, 1.0)))
-    dot_a = np.clip(punit @ a.T, -1.0, 1.0)
-    dot_b = np.clip(punit @ b.T, -1.0, 1.0)
-    ends = np.minimum(np.arccos(dot_a), np.arccos(dot_b))
-    return np.asarray(np.where(inside, np.minimum(cross_track, ends), ends) * EARTH_MEAN_RADIUS_M)
+    return np.asarray(kernels.sphere_point_edges(punit, e.vunit, e.start, e.end, e.normal))
 
 
 def _exact_pairs(
-    plat: FloatArray, plon: FloatArray, e: Edges, pi: np.ndarray, ei: np.ndarray
+    plat: FloatArray, plon: FloatArray, e: Edges, pi: npt.NDArray[np.intp],
+    ei: npt.NDArray[np.intp],
 ) -> tuple[float, LatLon, LatLon]:
     """Exact minimum over the (point, edge) pairs listed: (distance, point, foot)."""
-    d, flat, flon, _ = point_segment_distance(
+    d, k, flat, flon, ok = kernels.min_point_edges(
+        plat, plon, pi, ei, e.vlat, e.vlon, e.start, e.az, e.length_m
+    )
+    if ok:
+        return float(d), (float(plat[pi[k]]), float(plon[pi[k]])), (float(flat), float(flon))
+    ds, lats, lons, _ = point_segment_distance(
         plat[pi], plon[pi], e.alat[ei], e.alon[ei], e.blat[ei], e.blon[ei]
     )
-    k = int(np.argmin(d))
-    return float(d[k]), (float(plat[pi[k]]), float(plon[pi[k]])), (float(flat[k]), float(flon[k]))
+    j = int(np.argmin(ds))
+    return float(ds[j]), (float(plat[pi[j]]), float(plon[pi[j]])), (float(lats[j]), float(lons[j]))
 
 
 def _point_edges(lat: float, lon: float, e: Edges, limit_m: float) -> Closest:
     plat, plon = np.array([lat]), np.array([lon])
     if e.is_area and bool(point_in_area(plat, plon, e)[0]):
         return Closest(0.0, (lat, lon), (lat, lon))
-    approx = _sphere_point_edges(unit_vectors(plat, plon), e)
+    approx = _sphere(_unit(plat, plon), e)
     err = error_bound_m(approx, e.length_m[None, :])
     lower = approx - err
     if float(lower.min()) > limit_m:
@@ -182,9 +216,15 @@ def _point_edges(lat: float, lon: float, e: Edges, limit_m: float) -> Closest:
     return Closest(d, p, foot)
 
 
+def _unit(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    la, lo = np.radians(lat), np.radians(lon)
+    c = np.cos(la)
+    return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
+
+
 def _edges_edges(a: Edges, b: Edges, limit_m: float) -> Closest:
-    dab = _sphere_point_edges(a.vunit, b)  # a's vertices to b's edges
-    dba = _sphere_point_edges(b.vunit, a)
+    dab = _sphere(a.vunit, b)  # a's vertices to b's edges
+    dba = _sphere(b.vunit, a)
     err_ab = error_bound_m(dab, b.length_m[None, :])
     err_ba = error_bound_m(dba, a.length_m[None, :])
     lower = min(float((dab - err_ab).min()), float((dba - err_ba).min()))
@@ -213,6 +253,27 @@ def _edges_edges(a: Edges, b: Edges, limit_m: float) -> Closest:
     return Closest(*best)
 
 
+def _crossing(a: Edges, b: Edges, dab: FloatArray, dba: FloatArray) -> LatLon | None:
+    """A point where an edge of ``a`` properly crosses an edge of ``b``, or ``None``."""
+    ci, cj = kernels.crossing_candidates(
+        a.vunit, a.start, a.end, a.length_m, b.vunit, b.start, b.end, b.length_m, dab, dba
+    )
+    if ci.size == 0:
+        return None
+    k, ok = kernels.first_crossing(
+        ci, cj, a.vlat, a.vlon, a.start, a.end, a.az, b.vlat, b.vlon, b.start, b.end, b.az
+    )
+    if not ok:
+        k = _first_crossing_geod(a, b, ci, cj)
+    if k < 0:
+        return None
+    i, j = int(ci[k]), int(cj[k])
+    lat, lon = kernels.meet(
+        a.alat[i], a.alon[i], a.az[i], b.alat[j], b.alon[j], b.az[j], b.length_m[j]
+    )
+    return (float(lat), float(lon))
+
+
 def _side(alat: FloatArray, alon: FloatArray, az_ab: FloatArray,
           xlat: FloatArray, xlon: FloatArray) -> FloatArray:
     """+1 where X is right of the geodesic through A with azimuth ``az_ab``, -1 left."""
@@ -220,49 +281,13 @@ def _side(alat: FloatArray, alon: FloatArray, az_ab: FloatArray,
     return np.asarray(np.where(d == 0.0, 0.0, np.sign(wrap180(az - az_ab))))
 
 
-def _crossing(a: Edges, b: Edges, dab: FloatArray, dba: FloatArray) -> LatLon | None:
-    """A point where an edge of ``a`` properly crosses an edge of ``b``, or ``None``."""
-    # spherical segment-segment distance without crossing: the least of the 4 end distances
-    seg = np.minimum(
-        np.minimum(dab[a.start][:, :], dab[a.end][:, :]),
-        np.minimum(dba[b.start].T, dba[b.end].T),
-    )  # (edges of a, edges of b)
-    sph_cross = segments_cross(
-        a.vunit[a.start][:, None, :], a.vunit[a.end][:, None, :],
-        b.vunit[b.start][None, :, :], b.vunit[b.end][None, :, :],
-    )
-    near = error_bound_m(seg, a.length_m[:, None] + b.length_m[None, :])
-    i, j = np.nonzero(sph_cross | (seg <= near))
-    if i.size == 0:
-        return None
+def _first_crossing_geod(
+    a: Edges, b: Edges, i: npt.NDArray[np.intp], j: npt.NDArray[np.intp]
+) -> int:
+    """:func:`kernels.first_crossing` with GeographicLib."""
     s1 = _side(b.alat[j], b.alon[j], b.az[j], a.alat[i], a.alon[i])
     s2 = _side(b.alat[j], b.alon[j], b.az[j], a.blat[i], a.blon[i])
     s3 = _side(a.alat[i], a.alon[i], a.az[i], b.alat[j], b.alon[j])
     s4 = _side(a.alat[i], a.alon[i], a.az[i], b.blat[j], b.blon[j])
     hit = np.nonzero((s1 * s2 < 0) & (s3 * s4 < 0))[0]
-    if hit.size == 0:
-        return None
-    k = int(hit[0])
-    return _meet(a, int(i[k]), b, int(j[k]))
-
-
-def _meet(a: Edges, i: int, b: Edges, j: int) -> LatLon:
-    """Where edge ``i`` of ``a`` crosses edge ``j`` of ``b``: the foot on ``a`` of the
-    point of ``b``'s edge closest to ``a``'s edge, refined by bisection on the side."""
-    lo, hi = 0.0, float(b.length_m[j])
-    sl = _side(a.alat[i:i + 1], a.alon[i:i + 1], a.az[i:i + 1],
-               b.alat[j:j + 1], b.alon[j:j + 1])[0]
-    lat = lon = 0.0
-    for _ in range(60):
-        mid = (lo + hi) / 2.0
-        la, lo_, _ = forward(b.alat[j], b.alon[j], b.az[j], mid)
-        lat, lon = float(la), float(lo_)
-        s = _side(a.alat[i:i + 1], a.alon[i:i + 1], a.az[i:i + 1],
-                  np.array([lat]), np.array([lon]))[0]
-        if s == 0.0 or hi - lo < 1e-4:
-            break
-        if s == sl:
-            lo = mid
-        else:
-            hi = mid
-    return (lat, lon)
+    return int(hit[0]) if hit.size else -1

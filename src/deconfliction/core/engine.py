@@ -43,11 +43,13 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from deconfliction.core import kernels
 from deconfliction.core.bounds import bbox_of, cap_of
 from deconfliction.core.conflict import Conflict
-from deconfliction.core.distance import separation
+from deconfliction.core.distance import separation, witness
 from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
+from deconfliction.core.outline import Circle
 from deconfliction.core.rules import Party, parties_of, rule_for
 from deconfliction.core.volume import Volume4D
 
@@ -223,7 +225,12 @@ class ConflictIndex:
         c = self._cols.data
         qcap = cap_of(vol.outline)
         required = np.maximum(c["buf"][idx], obj.buffer_m)
-        _, _, d = inverse(qcap.lat, qcap.lon, c["clat"][idx], c["clon"][idx])
+        n = idx.size
+        _, _, d, ok = kernels.inverse_many(
+            np.full(n, qcap.lat), np.full(n, qcap.lon), c["clat"][idx], c["clon"][idx]
+        )
+        if not ok.all():
+            d = inverse(qcap.lat, qcap.lon, c["clat"][idx], c["clon"][idx])[2]
         lower = d - qcap.radius_m - c["crad"][idx] - vol.outline.radius_m - c["rad"][idx]
         out = []
         for j in np.nonzero(lower <= required)[0].tolist():
@@ -231,10 +238,16 @@ class ConflictIndex:
             entry = self._entries[i]
             other = self._volumes[i]
             req = float(required[j])
-            conflict = check_volumes(vol, other, req)
-            if conflict is None:
-                continue
-            sep, witness = conflict
+            if isinstance(vol.outline, Circle) and isinstance(other.outline, Circle):
+                # the cap bound is the exact separation of two circles
+                sep = float(lower[j])
+                point = witness((qcap.lat, qcap.lon), (other.outline.lat, other.outline.lon),
+                                float(d[j]), vol.outline.radius_m, other.outline.radius_m)
+            else:
+                conflict = check_volumes(vol, other, req)
+                if conflict is None:
+                    continue
+                sep, point = conflict
             stored = self._objects[entry.obj_id]
             rule = rules[entry.obj_id]
             assert rule is not None
@@ -248,7 +261,7 @@ class ConflictIndex:
                     b_kind="zone" if isinstance(stored, Zone) else "operation",
                     b_volume=entry.volume, reason=rule[0], parties=rule[1], time=time,
                     alt_lower_m=band[0], alt_upper_m=band[1], separation_m=sep,
-                    required_separation_m=req, witness=witness,
+                    required_separation_m=req, witness=point,
                 )
             )
         return out

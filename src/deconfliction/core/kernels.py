@@ -1,0 +1,403 @@
+"""Compiled (numba) kernels for the hot loops: geodesic problems and pruning.
+
+The geodesic inverse and direct problems are solved with Vincenty's iterations on WGS84,
+which agree with GeographicLib to well under a millimetre wherever they converge
+(``tests/core/test_kernels.py`` checks this on random pairs). Where the inverse iteration
+does not converge (nearly antipodal points) the kernel says so and the caller falls back
+to GeographicLib through :mod:`deconfliction.core.geodesy`.
+
+>>> az1, az2, s, ok = inverse_one(33.50583, 38.61778, 33.30, 38.64)
+>>> round(s, 3), ok
+(22922.333, True)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = [
+    "crossing_candidates",
+    "direct_many",
+    "direct_one",
+    "edge_lat_extremes",
+    "first_crossing",
+    "inverse_many",
+    "inverse_one",
+    "meet",
+    "min_point_edges",
+    "point_in_area_one",
+    "point_segment_one",
+    "side_one",
+    "sphere_point_edges",
+]
+
+_A = 6378137.0
+_F = 1 / 298.257223563
+_B = _A * (1 - _F)
+_EP2 = (_A * _A - _B * _B) / (_B * _B)
+_R = 6_371_008.8  # the mean radius of the pruning sphere (geodesy.EARTH_MEAN_RADIUS_M)
+
+jit = numba.njit(cache=True, fastmath=False, nogil=True)
+
+
+@jit
+def _ab(cos2alpha: float) -> tuple[float, float]:
+    u2 = cos2alpha * _EP2
+    a = 1 + u2 / 16384 * (4096 + u2 * (-768 + u2 * (320 - 175 * u2)))
+    b = u2 / 1024 * (256 + u2 * (-128 + u2 * (74 - 47 * u2)))
+    return a, b
+
+
+@jit
+def inverse_one(
+    lat1: float, lon1: float, lat2: float, lon2: float
+) -> tuple[float, float, float, bool]:
+    """``(azimuth at 1, forward azimuth at 2, distance_m, converged)``, degrees and metres."""
+    big_l = math.radians(((lon2 - lon1 + 180.0) % 360.0) - 180.0)
+    u1 = math.atan((1 - _F) * math.tan(math.radians(lat1)))
+    u2 = math.atan((1 - _F) * math.tan(math.radians(lat2)))
+    su1, cu1, su2, cu2 = math.sin(u1), math.cos(u1), math.sin(u2), math.cos(u2)
+    lam = big_l
+    sin_s = cos_s = sigma = cos2a = c2sm = sin_a = 0.0
+    ok = False
+    for _ in range(200):
+        sl, cl = math.sin(lam), math.cos(lam)
+        t1 = cu2 * sl
+        t2 = cu1 * su2 - su1 * cu2 * cl
+        sin_s = math.sqrt(t1 * t1 + t2 * t2)
+        if sin_s == 0.0:
+            return 0.0, 0.0, 0.0, True
+        cos_s = su1 * su2 + cu1 * cu2 * cl
+        sigma = math.atan2(sin_s, cos_s)
+        sin_a = cu1 * cu2 * sl / sin_s
+        cos2a = 1 - sin_a * sin_a
+        c2sm = cos_s - 2 * su1 * su2 / cos2a if cos2a != 0.0 else 0.0
+        c = _F / 16 * cos2a * (4 + _F * (4 - 3 * cos2a))
+        prev = lam
+        lam = big_l + (1 - c) * _F * sin_a * (
+            sigma + c * sin_s * (c2sm + c * cos_s * (-1 + 2 * c2sm * c2sm))
+        )
+        if abs(lam - prev) < 1e-13:
+            ok = True
+            break
+        if abs(lam) > math.pi:
+            break
+    if not ok:
+        return 0.0, 0.0, 0.0, False
+    a, b = _ab(cos2a)
+    ds = b * sin_s * (
+        c2sm + b / 4 * (
+            cos_s * (-1 + 2 * c2sm * c2sm)
+            - b / 6 * c2sm * (-3 + 4 * sin_s * sin_s) * (-3 + 4 * c2sm * c2sm)
+        )
+    )
+    s = _B * a * (sigma - ds)
+    sl, cl = math.sin(lam), math.cos(lam)
+    az1 = math.degrees(math.atan2(cu2 * sl, cu1 * su2 - su1 * cu2 * cl))
+    az2 = math.degrees(math.atan2(cu1 * sl, -su1 * cu2 + cu1 * su2 * cl))
+    return az1, az2, s, True
+
+
+@jit
+def direct_one(lat1: float, lon1: float, az1: float, s: float) -> tuple[float, float, float]:
+    """``(lat2, lon2, forward azimuth at 2)`` after ``s`` metres from 1 along ``az1``."""
+    a1 = math.radians(az1)
+    sa1, ca1 = math.sin(a1), math.cos(a1)
+    tu1 = (1 - _F) * math.tan(math.radians(lat1))
+    cu1 = 1 / math.sqrt(1 + tu1 * tu1)
+    su1 = tu1 * cu1
+    sigma1 = math.atan2(tu1, ca1)
+    sin_a = cu1 * sa1
+    cos2a = 1 - sin_a * sin_a
+    a, b = _ab(cos2a)
+    sigma = s / (_B * a)
+    c2sm = sin_s = cos_s = 0.0
+    for _ in range(100):
+        c2sm = math.cos(2 * sigma1 + sigma)
+        sin_s, cos_s = math.sin(sigma), math.cos(sigma)
+        ds = b * sin_s * (
+            c2sm + b / 4 * (
+                cos_s * (-1 + 2 * c2sm * c2sm)
+                - b / 6 * c2sm * (-3 + 4 * sin_s * sin_s) * (-3 + 4 * c2sm * c2sm)
+            )
+        )
+        prev = sigma
+        sigma = s / (_B * a) + ds
+        if abs(sigma - prev) < 1e-14:
+            break
+    c2sm = math.cos(2 * sigma1 + sigma)
+    sin_s, cos_s = math.sin(sigma), math.cos(sigma)
+    tmp = su1 * sin_s - cu1 * cos_s * ca1
+    lat2 = math.atan2(
+        su1 * cos_s + cu1 * sin_s * ca1, (1 - _F) * math.sqrt(sin_a * sin_a + tmp * tmp)
+    )
+    lam = math.atan2(sin_s * sa1, cu1 * cos_s - su1 * sin_s * ca1)
+    c = _F / 16 * cos2a * (4 + _F * (4 - 3 * cos2a))
+    big_l = lam - (1 - c) * _F * sin_a * (
+        sigma + c * sin_s * (c2sm + c * cos_s * (-1 + 2 * c2sm * c2sm))
+    )
+    lon2 = ((lon1 + math.degrees(big_l) + 180.0) % 360.0) - 180.0
+    az2 = math.degrees(math.atan2(sin_a, -tmp))
+    return math.degrees(lat2), lon2, az2
+
+
+@jit
+def point_segment_one(
+    plat: float, plon: float, alat: float, alon: float, az_ab: float, len_ab: float
+) -> tuple[float, float, float, float, bool]:
+    """Distance from P to the geodesic segment from A (azimuth ``az_ab``, ``len_ab`` m).
+
+    Returns ``(distance_m, foot_lat, foot_lon, side, converged)``; ``side`` is +1 right of
+    A→B, -1 left. Newton-like steps on the along-track distance (see
+    :func:`deconfliction.core.geodesy.point_segment_distance`), clamped to the segment.
+    """
+    az_ap, _, d_ap, ok = inverse_one(alat, alon, plat, plon)
+    if not ok:
+        return 0.0, 0.0, 0.0, 0.0, False
+    ang = min(d_ap / _R, math.pi / 2 - 1e-9)
+    s = _R * math.atan(math.tan(ang) * math.cos(math.radians(az_ap - az_ab)))
+    s = min(max(s, 0.0), len_ab)
+    d = flat = flon = side = 0.0
+    for _ in range(40):
+        xlat, xlon, az_seg = direct_one(alat, alon, az_ab, s)
+        az_xp, _, d, ok = inverse_one(xlat, xlon, plat, plon)
+        if not ok:
+            return 0.0, 0.0, 0.0, 0.0, False
+        flat, flon = xlat, xlon
+        alpha = math.radians(az_xp - az_seg)
+        side = 0.0 if d < 1e-9 else (1.0 if math.sin(alpha) > 0 else -1.0)
+        ang = min(d / _R, math.pi / 2 - 1e-9)
+        step = _R * math.atan(math.tan(ang) * math.cos(alpha))
+        s_new = min(max(s + step, 0.0), len_ab)
+        if abs(s_new - s) < 1e-5:
+            break
+        s = s_new
+    return d, flat, flon, side, True
+
+
+@jit
+def inverse_many(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`inverse_one` over arrays: ``(az1, az2, distance_m, converged)``."""
+    n = lat1.size
+    az1, az2, s = np.empty(n), np.empty(n), np.empty(n)
+    ok = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        az1[i], az2[i], s[i], ok[i] = inverse_one(lat1[i], lon1[i], lat2[i], lon2[i])
+    return az1, az2, s, ok
+
+
+@jit
+def direct_many(
+    lat1: np.ndarray, lon1: np.ndarray, az1: np.ndarray, s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`direct_one` over arrays: ``(lat2, lon2, forward azimuth at 2)``."""
+    n = lat1.size
+    lat2, lon2, az2 = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        lat2[i], lon2[i], az2[i] = direct_one(lat1[i], lon1[i], az1[i], s[i])
+    return lat2, lon2, az2
+
+
+@jit
+def sphere_point_edges(
+    pu: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray, normal: np.ndarray
+) -> np.ndarray:
+    """Great-circle distance (m) from each unit vector in ``pu`` to each arc: ``(n, m)``."""
+    n, m = pu.shape[0], start.size
+    out = np.empty((n, m))
+    for i in range(n):
+        px, py, pz = pu[i, 0], pu[i, 1], pu[i, 2]
+        for j in range(m):
+            a, b = start[j], end[j]
+            ax, ay, az = vu[a, 0], vu[a, 1], vu[a, 2]
+            bx, by, bz = vu[b, 0], vu[b, 1], vu[b, 2]
+            nx, ny, nz = normal[j, 0], normal[j, 1], normal[j, 2]
+            da = min(max(px * ax + py * ay + pz * az, -1.0), 1.0)
+            db = min(max(px * bx + py * by + pz * bz, -1.0), 1.0)
+            ends = min(math.acos(da), math.acos(db))
+            pn = px * nx + py * ny + pz * nz
+            fx, fy, fz = px - pn * nx, py - pn * ny, pz - pn * nz
+            # (a × f)·n >= 0 and (f × b)·n >= 0: the foot lies on the arc
+            ca = (ay * fz - az * fy) * nx + (az * fx - ax * fz) * ny + (ax * fy - ay * fx) * nz
+            cb = (fy * bz - fz * by) * nx + (fz * bx - fx * bz) * ny + (fx * by - fy * bx) * nz
+            best = ends
+            if ca >= 0.0 and cb >= 0.0:
+                best = min(ends, abs(math.asin(min(max(pn, -1.0), 1.0))))
+            out[i, j] = best * _R
+    return out
+
+
+@jit
+def point_in_area_one(
+    plat: float, plon: float, vlat: np.ndarray, vlon: np.ndarray,
+    start: np.ndarray, end: np.ndarray, az: np.ndarray,
+) -> tuple[bool, bool]:
+    """``(inside, converged)``: meridian-ray crossing parity with exact azimuth tests."""
+    count = 0
+    for j in range(start.size):
+        a, b = start[j], end[j]
+        da = ((vlon[a] - plon + 180.0) % 360.0) - 180.0
+        db = ((vlon[b] - plon + 180.0) % 360.0) - 180.0
+        if (da >= 0.0) == (db >= 0.0) or abs(da - db) >= 180.0:
+            continue
+        az_ap, _, _, ok = inverse_one(vlat[a], vlon[a], plat, plon)
+        if not ok:
+            return False, False
+        diff = ((az_ap - az[j] + 180.0) % 360.0) - 180.0
+        eastward = (((vlon[b] - vlon[a] + 180.0) % 360.0) - 180.0) > 0.0
+        if (eastward and diff > 0.0) or (not eastward and diff < 0.0):
+            count += 1
+    return count % 2 == 1, True
+
+
+@jit
+def side_one(
+    alat: float, alon: float, az_ab: float, xlat: float, xlon: float
+) -> tuple[float, bool]:
+    """``(+1 right / -1 left / 0 on, converged)`` of X against the geodesic from A."""
+    az, _, d, ok = inverse_one(alat, alon, xlat, xlon)
+    if not ok:
+        return 0.0, False
+    if d == 0.0:
+        return 0.0, True
+    diff = ((az - az_ab + 180.0) % 360.0) - 180.0
+    return (1.0 if diff > 0 else (-1.0 if diff < 0 else 0.0)), True
+
+
+@jit
+def min_point_edges(
+    plat: np.ndarray, plon: np.ndarray, pi: np.ndarray, ei: np.ndarray,
+    vlat: np.ndarray, vlon: np.ndarray, start: np.ndarray, az: np.ndarray, length: np.ndarray,
+) -> tuple[float, int, float, float, bool]:
+    """Least exact distance over (point ``pi[k]``, edge ``ei[k]``) pairs.
+
+    Returns ``(distance_m, k, foot_lat, foot_lon, converged)``.
+    """
+    best, bk, bl, bo = math.inf, -1, 0.0, 0.0
+    for k in range(pi.size):
+        p, e = pi[k], ei[k]
+        a = start[e]
+        d, fl, fo, _, ok = point_segment_one(plat[p], plon[p], vlat[a], vlon[a], az[e], length[e])
+        if not ok:
+            return 0.0, -1, 0.0, 0.0, False
+        if d < best:
+            best, bk, bl, bo = d, k, fl, fo
+    return best, bk, bl, bo, True
+
+
+@jit
+def first_crossing(
+    ci: np.ndarray, cj: np.ndarray,
+    alat: np.ndarray, alon: np.ndarray, astart: np.ndarray, aend: np.ndarray, aaz: np.ndarray,
+    blat: np.ndarray, blon: np.ndarray, bstart: np.ndarray, bend: np.ndarray, baz: np.ndarray,
+) -> tuple[int, bool]:
+    """Index ``k`` of the first candidate pair (edge ``ci[k]`` of A, ``cj[k]`` of B) whose
+    edges properly cross (each one's ends on opposite sides of the other), or -1."""
+    for k in range(ci.size):
+        i, j = ci[k], cj[k]
+        a1, a2, b1, b2 = astart[i], aend[i], bstart[j], bend[j]
+        s1, ok1 = side_one(blat[b1], blon[b1], baz[j], alat[a1], alon[a1])
+        s2, ok2 = side_one(blat[b1], blon[b1], baz[j], alat[a2], alon[a2])
+        s3, ok3 = side_one(alat[a1], alon[a1], aaz[i], blat[b1], blon[b1])
+        s4, ok4 = side_one(alat[a1], alon[a1], aaz[i], blat[b2], blon[b2])
+        if not (ok1 and ok2 and ok3 and ok4):
+            return -1, False
+        if s1 * s2 < 0 and s3 * s4 < 0:
+            return k, True
+    return -1, True
+
+
+@jit
+def meet(
+    alat: float, alon: float, aaz: float,
+    blat: float, blon: float, baz: float, blen: float,
+) -> tuple[float, float]:
+    """Where the geodesic from A (azimuth ``aaz``) crosses the segment from B: bisection on
+    the side of B's points, to 0.1 mm."""
+    lo, hi = 0.0, blen
+    s0, _ = side_one(alat, alon, aaz, blat, blon)
+    lat, lon = blat, blon
+    while hi - lo > 1e-4:
+        mid = 0.5 * (lo + hi)
+        lat, lon, _ = direct_one(blat, blon, baz, mid)
+        s, _ = side_one(alat, alon, aaz, lat, lon)
+        if s == 0.0:
+            break
+        if s == s0:
+            lo = mid
+        else:
+            hi = mid
+    return lat, lon
+
+
+@jit
+def edge_lat_extremes(
+    vlat: np.ndarray, vlon: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[float, float]:
+    """Least and greatest latitude reached by the geodesic edges (Clairaut's relation)."""
+    lo, hi = vlat.min(), vlat.max()
+    for j in range(start.size):
+        a, b = start[j], end[j]
+        az_a, az_b, _, ok = inverse_one(vlat[a], vlon[a], vlat[b], vlon[b])
+        ca, cb = math.cos(math.radians(az_a)), math.cos(math.radians(az_b))
+        if not ok:  # nearly antipodal ends: the edge may reach either pole
+            return -90.0, 90.0
+        if (ca > 0.0) == (cb > 0.0):
+            continue  # no turning point between the ends
+        beta_a = math.atan((1 - _F) * math.tan(math.radians(vlat[a])))
+        cb_max = abs(math.sin(math.radians(az_a)) * math.cos(beta_a))
+        beta_max = math.acos(min(cb_max, 1.0))
+        phi = math.degrees(math.atan(math.tan(beta_max) / (1 - _F)))
+        if ca > 0.0:
+            hi = max(hi, phi)
+        else:
+            lo = min(lo, -phi)
+    return lo, hi
+
+
+@jit
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    return float(u[0] * v[0] + u[1] * v[1] + u[2] * v[2])
+
+
+@jit
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.array(
+        [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]]
+    )
+
+
+@jit
+def crossing_candidates(
+    au: np.ndarray, astart: np.ndarray, aend: np.ndarray, alen: np.ndarray,
+    bu: np.ndarray, bstart: np.ndarray, bend: np.ndarray, blen: np.ndarray,
+    dab: np.ndarray, dba: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Edge pairs (i of A, j of B) that may cross: their great-circle arcs cross, or they
+    come within the spherical error bound of each other (``dab``/``dba``: vertex-to-edge
+    spherical distances, as from :func:`sphere_point_edges`)."""
+    ci, cj = [], []
+    for i in range(astart.size):
+        a1, a2 = au[astart[i]], au[aend[i]]
+        na = _cross(a1, a2)
+        for j in range(bstart.size):
+            b1, b2 = bu[bstart[j]], bu[bend[j]]
+            seg = min(
+                min(dab[astart[i], j], dab[aend[i], j]), min(dba[bstart[j], i], dba[bend[j], i])
+            )
+            near = 0.015 * (seg + alen[i] + blen[j]) + 10.0  # sphere.error_bound_m
+            hit = seg <= near
+            if not hit:
+                nb = _cross(b1, b2)
+                s1 = _dot(b1, na) * _dot(b2, na)
+                s2 = _dot(a1, nb) * _dot(a2, nb)
+                hit = s1 < 0 and s2 < 0 and _dot(a1 + a2, b1 + b2) > 0
+            if hit:
+                ci.append(i)
+                cj.append(j)
+    return np.array(ci, dtype=np.intp), np.array(cj, dtype=np.intp)
