@@ -60,8 +60,9 @@ def bbox_of(outline: Outline, grow_m: float = 0.0) -> BBox:
         return _box(outline.lat, outline.lat, outline.lon, outline.lon, g)
     e = outline.edges
     lo, hi = kernels.edge_lat_extremes(e.vlat, e.vlon, e.start, e.end)
-    ref = float(e.vlon[0])
-    lons = ref + wrap180(e.vlon - ref)
+    # follow the edges: each changes longitude by less than 180 degrees, monotonically
+    step = wrap180(e.vlon[e.end] - e.vlon[e.start])
+    lons = float(e.vlon[0]) + np.concatenate([[0.0], np.cumsum(step)])
     return _box(lo, hi, float(lons.min()), float(lons.max()), g)
 
 

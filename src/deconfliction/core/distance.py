@@ -227,9 +227,7 @@ def _edges_edges(a: Edges, b: Edges, limit_m: float) -> Closest:
     dba = _sphere(b.vunit, a)
     err_ab = error_bound_m(dab, b.length_m[None, :])
     err_ba = error_bound_m(dba, a.length_m[None, :])
-    lower = min(float((dab - err_ab).min()), float((dba - err_ba).min()))
-    if lower > limit_m:
-        return Closest(lower, (float(a.vlat[0]), float(a.vlon[0])), (0.0, 0.0), exact=False)
+    # crossings and containment first: vertex-to-edge distances say nothing about them
     met = _crossing(a, b, dab, dba)
     if met is not None:
         return Closest(0.0, met, met)
@@ -239,6 +237,10 @@ def _edges_edges(a: Edges, b: Edges, limit_m: float) -> Closest:
     if a.is_area and bool(point_in_area(b.vlat[:1], b.vlon[:1], a)[0]):
         p = (float(b.vlat[0]), float(b.vlon[0]))
         return Closest(0.0, p, p)
+    # apart and not crossing: the least vertex-to-edge distance is the distance
+    lower = min(float((dab - err_ab).min()), float((dba - err_ba).min()))
+    if lower > limit_m:
+        return Closest(lower, (float(a.vlat[0]), float(a.vlon[0])), (0.0, 0.0), exact=False)
     upper = min(float((dab + err_ab).min()), float((dba + err_ba).min()))
     best: tuple[float, LatLon, LatLon] | None = None
     pi, ei = np.nonzero(dab - err_ab <= upper)

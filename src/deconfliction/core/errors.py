@@ -43,7 +43,11 @@ class DeconflictionError(Exception):
     def with_field_prefix(self, prefix: str) -> DeconflictionError:
         """Return the same error with ``prefix`` put before its field path."""
         field = f"{prefix}.{self.field}" if self.field else prefix
-        return type(self)(self.code, self.message, field)
+        err = type(self).__new__(type(self))
+        Exception.__init__(err, *self.args)
+        err.__dict__.update(self.__dict__)
+        err.field = field
+        return err
 
     def to_dict(self) -> dict[str, str | None]:
         """The error as plain data, as the API and ``--json`` output show it."""

@@ -150,6 +150,11 @@ def point_segment_distance(
         s[idx] = s_new
         active[idx] = moved > tol_m
     side[dist < 1e-9] = 0.0
+    # far from the segment the iteration may settle on the wrong end: try both ends
+    _, _, d_bp = inverse(blat, blon, plat, plon)
+    for end_d, elat, elon in ((d_ap, alat, alon), (d_bp, blat, blon)):
+        better = end_d < dist
+        dist[better], flat[better], flon[better] = end_d[better], elat[better], elon[better]
     return dist, flat, flon, side
 
 

@@ -175,6 +175,14 @@ def point_segment_one(
         if abs(s_new - s) < 1e-5:
             break
         s = s_new
+    # far from the segment (beyond a quarter meridian) the iteration may settle on the
+    # wrong end: the ends themselves are candidates too
+    if d > d_ap:
+        d, flat, flon = d_ap, alat, alon
+    blat, blon, _ = direct_one(alat, alon, az_ab, len_ab)
+    _, _, d_bp, ok = inverse_one(blat, blon, plat, plon)
+    if ok and d > d_bp:
+        d, flat, flon = d_bp, blat, blon
     return d, flat, flon, side, True
 
 

@@ -68,8 +68,18 @@ def _check_volumes(volumes: tuple[Volume4D, ...], limits: Limits) -> None:
             raise ValidationError("BAD_VOLUME", "expected Volume4D objects", "volumes")
 
 
+def _check_version(version: str) -> None:
+    if not isinstance(version, str) or not version or len(version) > 128:
+        raise ValidationError("BAD_VERSION", "version must be a non-empty string", "version")
+
+
 def _check_buffer(buffer_m: float) -> None:
-    if not isinstance(buffer_m, int | float) or not math.isfinite(buffer_m) or buffer_m < 0:
+    if (
+        not isinstance(buffer_m, int | float)
+        or isinstance(buffer_m, bool)
+        or not math.isfinite(buffer_m)
+        or buffer_m < 0
+    ):
         raise ValidationError(
             "BAD_BUFFER", f"buffer_m must be a finite number >= 0, got {buffer_m!r}", "buffer_m"
         )
@@ -100,10 +110,11 @@ class Zone:
 
     def __post_init__(self) -> None:
         party_id(self.owner, "owner")
-        object.__setattr__(self, "allowed", party_set(list(self.allowed), "allowed") | {self.owner})
+        object.__setattr__(self, "allowed", party_set(self.allowed, "allowed") | {self.owner})
         object.__setattr__(self, "volumes", tuple(self.volumes))
         _check_volumes(self.volumes, DEFAULT_LIMITS)
         _check_buffer(self.buffer_m)
+        _check_version(self.version)
         if self.severity not in ("keep_out", "protected", "notify"):
             raise ValidationError("BAD_SEVERITY", f"unknown severity {self.severity!r}", "severity")
         if not self.id or not isinstance(self.id, str) or len(self.id) > 128:
@@ -163,10 +174,17 @@ class Operation:
     def __post_init__(self) -> None:
         party_id(self.owner, "owner")
         object.__setattr__(
-            self, "participants", party_set(list(self.participants), "participants") | {self.owner}
+            self, "participants", party_set(self.participants, "participants") | {self.owner}
         )
         object.__setattr__(self, "volumes", tuple(self.volumes))
-        object.__setattr__(self, "state", OperationState(self.state))
+        try:
+            object.__setattr__(self, "state", OperationState(self.state))
+        except ValueError:
+            states = ", ".join(s.value for s in OperationState)
+            raise ValidationError(
+                "BAD_STATE", f"state {self.state!r} is not one of {states}", "state"
+            ) from None
+        _check_version(self.version)
         _check_volumes(self.volumes, DEFAULT_LIMITS)
         _check_buffer(self.buffer_m)
         if self.kind not in OPERATION_KINDS:
@@ -198,7 +216,7 @@ class Operation:
             name=name,
             owner=owner,
             volumes=tuple(volumes),
-            participants=frozenset(participants),
+            participants=participants if isinstance(participants, str) else frozenset(participants),  # type: ignore[arg-type]
             kind=kind,
             priority=priority,
             state=state,
@@ -217,7 +235,10 @@ class Operation:
 
     def transition(self, to: OperationState | str) -> Operation:
         """The operation in state ``to``; ``ILLEGAL_TRANSITION`` if the lifecycle forbids it."""
-        target = OperationState(to)
+        try:
+            target = OperationState(to)
+        except ValueError:
+            raise ValidationError("BAD_STATE", f"unknown state {to!r}", "state") from None
         if target not in _NEXT[self.state]:
             raise ConflictStateError(
                 "ILLEGAL_TRANSITION",

@@ -22,7 +22,7 @@ Examples
 >>> Polygon(((0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)))
 Traceback (most recent call last):
 ...
-deconfliction.core.errors.ValidationError: exterior: the ring crosses itself (...)
+deconfliction.core.errors.ValidationError: exterior: the ring crosses itself (Self-intersection)
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import numpy.typing as npt
 import shapely
 
 from deconfliction.core.errors import ValidationError
-from deconfliction.core.geodesy import WGS84, FloatArray, inverse, wrap180
+from deconfliction.core.geodesy import WGS84, FloatArray, forward, inverse, wrap180
 from deconfliction.core.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring"]
@@ -74,17 +74,20 @@ class BBox:
         ]
 
 
-def _check_latlon(lat: float, lon: float, where: str) -> None:
+def _check_latlon(lat: float, lon: float, where: str | None) -> None:
+    """Check a coordinate; errors name ``where`` (a vertex) or else ``lat``/``lon``."""
     for value, name in ((lat, "lat"), (lon, "lon")):
         if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ValidationError("BAD_COORDINATE", f"{name} must be a number", where)
+            raise ValidationError("BAD_COORDINATE", f"{name} must be a number", where or name)
         if not math.isfinite(value):
-            raise ValidationError("NOT_FINITE", f"{name} is {value}", where)
+            raise ValidationError("NOT_FINITE", f"{name} is {value}", where or name)
     if not -90.0 <= lat <= 90.0:
-        raise ValidationError("LAT_OUT_OF_RANGE", f"latitude {lat} is outside [-90, 90]", where)
+        raise ValidationError(
+            "LAT_OUT_OF_RANGE", f"latitude {lat} is outside [-90, 90]", where or "lat"
+        )
     if not -180.0 <= lon <= 180.0:
         raise ValidationError(
-            "LON_OUT_OF_RANGE", f"longitude {lon} is outside [-180, 180]", where
+            "LON_OUT_OF_RANGE", f"longitude {lon} is outside [-180, 180]", where or "lon"
         )
 
 
@@ -130,10 +133,17 @@ def _clean_path(points: Sequence[LatLon], where: str, closed: bool) -> tuple[Lat
     return tuple(out)
 
 
-def _unwrapped_lons(lons: FloatArray, ref: float) -> FloatArray:
-    """Longitudes made continuous along the ring, starting near ``ref``."""
-    steps = wrap180(np.diff(lons, prepend=ref))
-    return np.asarray(ref + np.cumsum(steps))
+def _densified(ring: Sequence[LatLon], piece_m: float = 50_000.0) -> FloatArray:
+    """Unit vectors of a closed ring's vertices and of points along each geodesic edge."""
+    r = Ring.of(ring)
+    out = []
+    for k in range(r.lat.size):
+        pieces = int(min(64, max(1, math.ceil(float(r.length_m[k]) / piece_m))))
+        s = np.arange(pieces, dtype=np.float64) * (float(r.length_m[k]) / pieces)
+        lat, lon, _ = forward(np.full(pieces, r.lat[k]), np.full(pieces, r.lon[k]),
+                              np.full(pieces, r.az[k]), s)
+        out.append(_unit(lat, lon))
+    return np.concatenate(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,21 +320,40 @@ class Polygon:
         return len(self.exterior) + sum(len(h) for h in self.holes)
 
     def _check_simple(self) -> None:
-        ref = self.exterior[0][1]
-        shells = []
-        for ring in (self.exterior, *self.holes):
-            lat = np.array([v[0] for v in ring])
-            lon = _unwrapped_lons(np.array([v[1] for v in ring]), ref)
-            shells.append(np.column_stack([lon, lat]))
+        """Refuse zero-area rings and rings that cross themselves or each other.
+
+        The test runs on the real geodesic edges: each edge is densified along its geodesic
+        and the rings are drawn in a gnomonic projection about the polygon's centre, where
+        great circles are straight lines, so shapely's planar validity applies.
+        """
+        ext_lat = np.array([v[0] for v in self.exterior])
+        ext_lon = np.array([v[1] for v in self.exterior])
+        dense = [_densified(ring) for ring in (self.exterior, *self.holes)]
+        centre = _unit(ext_lat, ext_lon).sum(axis=0)
+        centre /= np.linalg.norm(centre)
+        if min(float((d @ centre).min()) for d in dense) < 0.05:
+            raise ValidationError(
+                "TOO_LARGE", "the polygon reaches more than 87 degrees from its centre",
+                "exterior",
+            )
+        helper = np.array([0.0, 0.0, 1.0]) if abs(centre[2]) < 0.9 else np.array([1.0, 0, 0])
+        e1 = np.cross(helper, centre)
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(centre, e1)
+        shells = [np.column_stack([d @ e1, d @ e2]) / (d @ centre)[:, None] for d in dense]
         planar = shapely.Polygon(shells[0], shells[1:])
+        outer = shapely.Polygon(shells[0])
+        flat = shapely.area(shapely.make_valid(outer)) <= 1e-9 * shapely.length(outer) ** 2
+        if flat:
+            raise ValidationError("ZERO_AREA", "the polygon has no area", "exterior")
         if not shapely.is_valid(planar):
-            reason = shapely.is_valid_reason(planar)
-            where = "exterior" if not shapely.is_valid(shapely.Polygon(shells[0])) else "holes"
+            reason = shapely.is_valid_reason(planar).split("[")[0]
+            where = "exterior" if not shapely.is_valid(outer) else "holes"
             code = "SELF_INTERSECTING" if where == "exterior" else "BAD_HOLE"
             msg = "the ring crosses itself" if where == "exterior" else "a hole is invalid"
             raise ValidationError(code, f"{msg} ({reason})", where)
-        area, _ = WGS84.polygon_area_perimeter(shells[0][:, 0], shells[0][:, 1])
-        if abs(area) < 1e-3:
+        area, perimeter = WGS84.polygon_area_perimeter(ext_lon, ext_lat)
+        if abs(area) <= 1e-9 * perimeter * perimeter + 1e-6:
             raise ValidationError("ZERO_AREA", "the polygon has no area", "exterior")
 
     @cached_property

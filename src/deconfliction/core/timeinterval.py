@@ -25,11 +25,13 @@ from datetime import UTC, datetime
 
 from deconfliction.core.errors import ValidationError
 
-__all__ = ["TimeInterval", "parse_utc", "require_utc", "to_epoch_s"]
+__all__ = ["TimeInterval", "format_utc", "parse_utc", "require_utc", "to_epoch_s"]
 
 
 def require_utc(value: datetime, field: str = "time") -> datetime:
     """Return ``value`` in UTC; refuse naive datetimes with ``NAIVE_DATETIME``."""
+    if not isinstance(value, datetime):
+        raise ValidationError("BAD_TIME", f"expected a datetime, got {value!r}", field)
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(
             "NAIVE_DATETIME", f"{value.isoformat()} has no time zone; give it in UTC", field
@@ -50,6 +52,17 @@ def parse_utc(text: str, field: str = "time") -> datetime:
     except ValueError:
         raise ValidationError("BAD_TIME", f"{text!r} is not an ISO 8601 timestamp", field) from None
     return require_utc(value, field)
+
+
+def format_utc(value: datetime | None) -> str | None:
+    """ISO 8601 with a ``Z`` (``None`` stays ``None``).
+
+    >>> format_utc(datetime(2018, 9, 7, tzinfo=UTC))
+    '2018-09-07T00:00:00Z'
+    """
+    if value is None:
+        return None
+    return require_utc(value).isoformat().replace("+00:00", "Z")
 
 
 def to_epoch_s(value: datetime | None, default: float) -> float:
@@ -120,7 +133,4 @@ class TimeInterval:
 
     def to_dict(self) -> dict[str, str | None]:
         """ISO 8601 strings (``None`` for open ends)."""
-        return {
-            "time_start": None if self.start is None else self.start.isoformat(),
-            "time_end": None if self.end is None else self.end.isoformat(),
-        }
+        return {"time_start": format_utc(self.start), "time_end": format_utc(self.end)}
