@@ -248,7 +248,9 @@ class Operation:
         return replace(self, state=target, version=new_version())
 
     def revised(self, **changes: object) -> Operation:
-        """A copy with ``changes`` applied and a new version token."""
+        """A copy with ``changes`` applied and a new version token.
+
+        This is a plain copy: lifecycle rules are enforced by :meth:`transition`."""
         return replace(self, **changes, version=new_version())  # type: ignore[arg-type]
 
 

@@ -37,6 +37,9 @@ class Volume4D:
 
     def validate(self, limits: Limits) -> None:
         """Check the altitude band and the outline against ``limits``."""
+        if not isinstance(self.outline, Circle | Polygon | Corridor):
+            raise ValidationError("BAD_OUTLINE", "outline must be a circle, polygon or corridor",
+                                  "outline")
         for name in ("alt_lower_m", "alt_upper_m"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool):

@@ -51,6 +51,8 @@ def _submit(console: Console, index: ConflictIndex, obj: Zone | Operation) -> li
 def run_demo(console: Console | None = None) -> ConflictIndex:
     """Play the scenario: declare, check, object, revise, reschedule. Returns the index."""
     console = console or Console(width=140)
+    if not console.is_terminal:
+        console.width = max(console.width, 140)
     index = ConflictIndex()
     console.rule("At Tanf, September 2018")
     zone = attanf.at_tanf_zone()
