@@ -77,9 +77,10 @@ def cap_of(outline: Outline) -> Cap:
         return Cap(float(e.vlat[0]), float(e.vlon[0]), math.inf)
     clat = math.degrees(math.asin(max(-1.0, min(1.0, u[2] / n))))
     clon = math.degrees(math.atan2(u[1], u[0]))
-    _, _, d = inverse(
-        np.full(e.vlat.size, clat), np.full(e.vlat.size, clon), e.vlat, e.vlon
-    )
+    n = e.vlat.size
+    _, _, d, ok = kernels.inverse_many(np.full(n, clat), np.full(n, clon), e.vlat, e.vlon)
+    if not ok.all():
+        d = inverse(np.full(n, clat), np.full(n, clon), e.vlat, e.vlon)[2]
     radius = float(np.max(d)) * (1 + 1e-9) + 1.0
     # edges between points of a cap stay inside it while the cap is geodesically convex
     sag = float(np.max(e.length_m)) ** 2 / (8 * 6_356_752.0) if e.length_m.size else 0.0

@@ -31,7 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,7 @@ from deconfliction.core.limits import DEFAULT_LIMITS, Limits
 __all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring"]
 
 LatLon = tuple[float, float]
+_T = TypeVar("_T", bound=np.generic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +162,7 @@ class Ring:
         lat = np.array([v[0] for v in vertices], dtype=np.float64)
         lon = np.array([v[1] for v in vertices], dtype=np.float64)
         if closed:
-            nlat, nlon = np.roll(lat, -1), np.roll(lon, -1)
+            nlat, nlon = _next(lat), _next(lon)
         else:
             nlat, nlon = lat[1:], lon[1:]
         az, _, length = inverse(lat[: nlat.size], lon[: nlon.size], nlat, nlon)
@@ -170,12 +171,12 @@ class Ring:
     @property
     def end_lat(self) -> FloatArray:
         """Latitude of each edge's end vertex."""
-        return np.asarray(np.roll(self.lat, -1)[: self.az.size])
+        return _next(self.lat)[: self.az.size]
 
     @property
     def end_lon(self) -> FloatArray:
         """Longitude of each edge's end vertex."""
-        return np.asarray(np.roll(self.lon, -1)[: self.az.size])
+        return _next(self.lon)[: self.az.size]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,7 @@ class Edges:
             idx = np.arange(n, dtype=np.intp) + offset
             if is_area:
                 starts.append(idx)
-                ends.append(np.roll(idx, -1))
+                ends.append(_next(idx))
             else:
                 starts.append(idx[:-1])
                 ends.append(idx[1:])
@@ -214,7 +215,12 @@ class Edges:
         vlon = np.concatenate([r.lon for r in rings])
         start, end = np.concatenate(starts), np.concatenate(ends)
         vunit = _unit(vlat, vlon)
-        normal = np.cross(vunit[start], vunit[end])
+        a, b = vunit[start], vunit[end]
+        normal = np.column_stack([
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ])
         norm = np.linalg.norm(normal, axis=-1, keepdims=True)
         normal = normal / np.where(norm < 1e-15, 1.0, norm)
         return cls(
@@ -243,6 +249,11 @@ class Edges:
     def blon(self) -> FloatArray:
         """Longitude of each edge's end."""
         return np.asarray(self.vlon[self.end])
+
+
+def _next(values: npt.NDArray[_T]) -> npt.NDArray[_T]:
+    """Each element's successor around a closed ring."""
+    return np.concatenate([values[1:], values[:1]])
 
 
 def _unit(lat: FloatArray, lon: FloatArray) -> FloatArray:
