@@ -203,6 +203,17 @@ def _exact_pairs(
 
 
 def _point_edges(lat: float, lon: float, e: Edges, limit_m: float) -> Closest:
+    d, flat, flon, exact, ok = kernels.point_edges_distance(
+        lat, lon, e.vlat, e.vlon, e.vunit, e.start, e.end, e.normal, e.az, e.length_m,
+        e.is_area, limit_m,
+    )
+    if ok:
+        return Closest(float(d), (lat, lon), (float(flat), float(flon)), bool(exact))
+    return _point_edges_geod(lat, lon, e, limit_m)
+
+
+def _point_edges_geod(lat: float, lon: float, e: Edges, limit_m: float) -> Closest:
+    """:func:`_point_edges` where a kernel did not converge (GeographicLib fallbacks)."""
     plat, plon = np.array([lat]), np.array([lon])
     if e.is_area and bool(point_in_area(plat, plon, e)[0]):
         return Closest(0.0, (lat, lon), (lat, lon))

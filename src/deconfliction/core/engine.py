@@ -244,16 +244,18 @@ class ConflictIndex:
                 point = witness((qcap.lat, qcap.lon), (other.outline.lat, other.outline.lon),
                                 float(d[j]), vol.outline.radius_m, other.outline.radius_m)
             else:
-                conflict = check_volumes(vol, other, req)
-                if conflict is None:
+                # time and altitude were filtered with the columns; only the outline is left
+                s = separation(vol.outline, other.outline, limit_m=req)
+                if not s.exact or not s.separation_m <= req:
                     continue
-                sep, point = conflict
+                sep, point = s.separation_m, s.witness
             stored = self._objects[entry.obj_id]
             rule = rules[entry.obj_id]
             assert rule is not None
-            time = vol.time.intersection(other.time)
-            band = vol.alt_overlap(other)
-            assert time is not None and band is not None
+            time = vol.time.overlap_of(other.time)
+            band = (
+                max(vol.alt_lower_m, other.alt_lower_m), min(vol.alt_upper_m, other.alt_upper_m)
+            )
             out.append(
                 Conflict(
                     a_id=obj.id, a_kind="zone" if isinstance(obj, Zone) else "operation",

@@ -28,6 +28,7 @@ __all__ = [
     "inverse_one",
     "meet",
     "min_point_edges",
+    "point_edges_distance",
     "point_in_area_one",
     "point_segment_one",
     "side_one",
@@ -409,3 +410,50 @@ def crossing_candidates(
                 ci.append(i)
                 cj.append(j)
     return np.array(ci, dtype=np.intp), np.array(cj, dtype=np.intp)
+
+
+@jit
+def point_edges_distance(
+    plat: float, plon: float, vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray,
+    start: np.ndarray, end: np.ndarray, normal: np.ndarray, az: np.ndarray,
+    length: np.ndarray, is_area: bool, limit_m: float,
+) -> tuple[float, float, float, bool, bool]:
+    """Distance from P to a set of edges (zero inside an area), all in one pass.
+
+    Returns ``(distance_m, foot_lat, foot_lon, exact, converged)``. The spherical distances
+    prune: only edges whose lower bound is below every upper bound are solved exactly, and
+    when even the least lower bound exceeds ``limit_m`` the answer is that bound, inexact.
+    """
+    if is_area:
+        inside, ok = point_in_area_one(plat, plon, vlat, vlon, start, end, az)
+        if not ok:
+            return 0.0, 0.0, 0.0, False, False
+        if inside:
+            return 0.0, plat, plon, True, True
+    la, lo = math.radians(plat), math.radians(plon)
+    pu = np.empty((1, 3))
+    pu[0, 0] = math.cos(la) * math.cos(lo)
+    pu[0, 1] = math.cos(la) * math.sin(lo)
+    pu[0, 2] = math.sin(la)
+    approx = sphere_point_edges(pu, vu, start, end, normal)[0]
+    m = start.size
+    lower = np.empty(m)
+    best_upper = math.inf
+    for j in range(m):
+        err = 0.015 * (approx[j] + length[j]) + 10.0  # sphere.error_bound_m
+        lower[j] = approx[j] - err
+        best_upper = min(best_upper, approx[j] + err)
+    least = lower.min()
+    if least > limit_m:
+        return least, plat, plon, False, True
+    best, bl, bo = math.inf, plat, plon
+    for j in range(m):
+        if lower[j] > best_upper:
+            continue
+        a = start[j]
+        d, fl, fo, _, ok = point_segment_one(plat, plon, vlat[a], vlon[a], az[j], length[j])
+        if not ok:
+            return 0.0, 0.0, 0.0, False, False
+        if d < best:
+            best, bl, bo = d, fl, fo
+    return best, bl, bo, True, True

@@ -121,6 +121,17 @@ class TimeInterval:
         ends = [e for e in (self.end, other.end) if e is not None]
         return TimeInterval(max(starts) if starts else None, min(ends) if ends else None)
 
+    def overlap_of(self, other: TimeInterval) -> TimeInterval:
+        """The shared part of two intervals already known to overlap (no re-validation)."""
+        start = self.start if other.start is None or (
+            self.start is not None and self.start >= other.start) else other.start
+        end = self.end if other.end is None or (
+            self.end is not None and self.end <= other.end) else other.end
+        out = object.__new__(TimeInterval)
+        object.__setattr__(out, "start", start)
+        object.__setattr__(out, "end", end)
+        return out
+
     def shifted(self, seconds: float) -> TimeInterval:
         """The same interval moved by ``seconds``."""
         from datetime import timedelta
