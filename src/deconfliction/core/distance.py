@@ -234,6 +234,19 @@ def _unit(lat: FloatArray, lon: FloatArray) -> FloatArray:
 
 
 def _edges_edges(a: Edges, b: Edges, limit_m: float) -> Closest:
+    d, alat, alon, blat, blon, exact, ok = kernels.edges_edges_distance(
+        a.vlat, a.vlon, a.vunit, a.start, a.end, a.normal, a.az, a.length_m, a.is_area,
+        b.vlat, b.vlon, b.vunit, b.start, b.end, b.normal, b.az, b.length_m, b.is_area,
+        limit_m,
+    )
+    if ok:
+        return Closest(float(d), (float(alat), float(alon)), (float(blat), float(blon)),
+                       bool(exact))
+    return _edges_edges_geod(a, b, limit_m)
+
+
+def _edges_edges_geod(a: Edges, b: Edges, limit_m: float) -> Closest:
+    """:func:`_edges_edges` where a kernel did not converge (GeographicLib fallbacks)."""
     dab = _sphere(a.vunit, b)  # a's vertices to b's edges
     dba = _sphere(b.vunit, a)
     err_ab = error_bound_m(dab, b.length_m[None, :])

@@ -46,10 +46,10 @@ import shapely
 from deconfliction.core import kernels
 from deconfliction.core.bounds import bbox_of, cap_of
 from deconfliction.core.conflict import Conflict
-from deconfliction.core.distance import separation, witness
+from deconfliction.core.distance import separation
 from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
-from deconfliction.core.outline import Circle
+from deconfliction.core.packed import PackedOutlines, query_arrays
 from deconfliction.core.rules import Party, parties_of, rule_for
 from deconfliction.core.volume import Volume4D
 
@@ -100,6 +100,7 @@ class ConflictIndex:
         self._entries: list[_Entry] = []
         self._volumes: list[Volume4D] = []
         self._cols = _Columns()
+        self._packed = PackedOutlines()
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
         self._pending: list[int] = []
@@ -139,6 +140,7 @@ class ConflictIndex:
                     "rad": vol.outline.radius_m,
                 }
             )
+            assert self._packed.add(vol.outline) == i
             self._cols.alive[i] = binding
             self._entries.append(_Entry(obj.id, k))
             self._volumes.append(vol)
@@ -232,23 +234,32 @@ class ConflictIndex:
         if not ok.all():
             d = inverse(qcap.lat, qcap.lon, c["clat"][idx], c["clon"][idx])[2]
         lower = d - qcap.radius_m - c["crad"][idx] - vol.outline.radius_m - c["rad"][idx]
+        near = np.nonzero(lower <= required)[0]
+        if near.size == 0:
+            return []
+        rows, req_m = idx[near], required[near]
+        p = self._packed.arrays()
+        sep_m, wlat, wlon, status = kernels.separations(
+            rows, req_m, *query_arrays(vol.outline),
+            p["kind"], p["clat"], p["clon"], p["rad"], p["v0"], p["v1"], p["e0"], p["e1"],
+            p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
+            p["length"],
+        )
         out = []
-        for j in np.nonzero(lower <= required)[0].tolist():
-            i = int(idx[j])
+        for j in range(rows.size):
+            i = int(rows[j])
             entry = self._entries[i]
             other = self._volumes[i]
-            req = float(required[j])
-            if isinstance(vol.outline, Circle) and isinstance(other.outline, Circle):
-                # the cap bound is the exact separation of two circles
-                sep = float(lower[j])
-                point = witness((qcap.lat, qcap.lon), (other.outline.lat, other.outline.lon),
-                                float(d[j]), vol.outline.radius_m, other.outline.radius_m)
-            else:
-                # time and altitude were filtered with the columns; only the outline is left
+            req = float(req_m[j])
+            if status[j] == 2:  # a kernel did not converge: GeographicLib decides
                 s = separation(vol.outline, other.outline, limit_m=req)
                 if not s.exact or not s.separation_m <= req:
                     continue
                 sep, point = s.separation_m, s.witness
+            elif status[j] == 1 or not sep_m[j] <= req:
+                continue
+            else:
+                sep, point = float(sep_m[j]), (float(wlat[j]), float(wlon[j]))
             stored = self._objects[entry.obj_id]
             rule = rules[entry.obj_id]
             assert rule is not None

@@ -14,6 +14,8 @@ to GeographicLib through :mod:`deconfliction.core.geodesy`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -41,7 +43,12 @@ _B = _A * (1 - _F)
 _EP2 = (_A * _A - _B * _B) / (_B * _B)
 _R = 6_371_008.8  # the mean radius of the pruning sphere (geodesy.EARTH_MEAN_RADIUS_M)
 
-jit = numba.njit(cache=True, fastmath=False, nogil=True)
+_F_T = TypeVar("_F_T", bound=Callable[..., Any])
+
+
+def jit(fn: _F_T) -> _F_T:
+    """Compile ``fn`` with numba (cached on disk), keeping its signature for the type checker."""
+    return cast(_F_T, numba.njit(cache=True, fastmath=False, nogil=True)(fn))
 
 
 @jit
@@ -457,3 +464,163 @@ def point_edges_distance(
         if d < best:
             best, bl, bo = d, fl, fo
     return best, bl, bo, True, True
+
+
+@jit
+def edges_edges_distance(
+    avlat: np.ndarray, avlon: np.ndarray, avu: np.ndarray, astart: np.ndarray,
+    aend: np.ndarray, anormal: np.ndarray, aaz: np.ndarray, alen: np.ndarray, a_area: bool,
+    bvlat: np.ndarray, bvlon: np.ndarray, bvu: np.ndarray, bstart: np.ndarray,
+    bend: np.ndarray, bnormal: np.ndarray, baz: np.ndarray, blen: np.ndarray, b_area: bool,
+    limit_m: float,
+) -> tuple[float, float, float, float, float, bool, bool]:
+    """Distance between two sets of edges (zero when they cross or one area holds the other).
+
+    Returns ``(distance_m, a_lat, a_lon, b_lat, b_lon, exact, converged)`` with a closest
+    point on each; ``exact`` is false when the distance is certainly above ``limit_m``.
+    """
+    dab = sphere_point_edges(avu, bvu, bstart, bend, bnormal)
+    dba = sphere_point_edges(bvu, avu, astart, aend, anormal)
+    # crossings and containment first: vertex-to-edge distances say nothing about them
+    ci, cj = crossing_candidates(avu, astart, aend, alen, bvu, bstart, bend, blen, dab, dba)
+    if ci.size:
+        k, ok = first_crossing(
+            ci, cj, avlat, avlon, astart, aend, aaz, bvlat, bvlon, bstart, bend, baz
+        )
+        if not ok:
+            return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+        if k >= 0:
+            i, j = ci[k], cj[k]
+            lat, lon = meet(avlat[astart[i]], avlon[astart[i]], aaz[i],
+                            bvlat[bstart[j]], bvlon[bstart[j]], baz[j], blen[j])
+            return 0.0, lat, lon, lat, lon, True, True
+    if b_area:
+        inside, ok = point_in_area_one(avlat[0], avlon[0], bvlat, bvlon, bstart, bend, baz)
+        if not ok:
+            return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+        if inside:
+            return 0.0, avlat[0], avlon[0], avlat[0], avlon[0], True, True
+    if a_area:
+        inside, ok = point_in_area_one(bvlat[0], bvlon[0], avlat, avlon, astart, aend, aaz)
+        if not ok:
+            return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+        if inside:
+            return 0.0, bvlat[0], bvlon[0], bvlat[0], bvlon[0], True, True
+    # apart and not crossing: the least vertex-to-edge distance is the distance
+    least, upper = math.inf, math.inf
+    for i in range(dab.shape[0]):
+        for j in range(dab.shape[1]):
+            err = 0.015 * (dab[i, j] + blen[j]) + 10.0
+            least = min(least, dab[i, j] - err)
+            upper = min(upper, dab[i, j] + err)
+    for i in range(dba.shape[0]):
+        for j in range(dba.shape[1]):
+            err = 0.015 * (dba[i, j] + alen[j]) + 10.0
+            least = min(least, dba[i, j] - err)
+            upper = min(upper, dba[i, j] + err)
+    if least > limit_m:
+        return least, avlat[0], avlon[0], bvlat[0], bvlon[0], False, True
+    best, pa_lat, pa_lon, pb_lat, pb_lon = math.inf, 0.0, 0.0, 0.0, 0.0
+    for i in range(dab.shape[0]):
+        for j in range(dab.shape[1]):
+            if dab[i, j] - (0.015 * (dab[i, j] + blen[j]) + 10.0) > upper:
+                continue
+            s = bstart[j]
+            d, fl, fo, _, ok = point_segment_one(
+                avlat[i], avlon[i], bvlat[s], bvlon[s], baz[j], blen[j]
+            )
+            if not ok:
+                return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+            if d < best:
+                best, pa_lat, pa_lon, pb_lat, pb_lon = d, avlat[i], avlon[i], fl, fo
+    for i in range(dba.shape[0]):
+        for j in range(dba.shape[1]):
+            if dba[i, j] - (0.015 * (dba[i, j] + alen[j]) + 10.0) > upper:
+                continue
+            s = astart[j]
+            d, fl, fo, _, ok = point_segment_one(
+                bvlat[i], bvlon[i], avlat[s], avlon[s], aaz[j], alen[j]
+            )
+            if not ok:
+                return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+            if d < best:
+                best, pa_lat, pa_lon, pb_lat, pb_lon = d, fl, fo, bvlat[i], bvlon[i]
+    return best, pa_lat, pa_lon, pb_lat, pb_lon, True, True
+
+
+@jit
+def witness_one(
+    alat: float, alon: float, blat: float, blon: float, d: float, ra: float, rb: float
+) -> tuple[float, float, bool]:
+    """A point on the geodesic a→b within ``ra`` of a and ``rb`` of b when ``d <= ra + rb``
+    (half-way across the gap otherwise): see :func:`deconfliction.core.distance.witness`."""
+    if d == 0.0:
+        return alat, alon, True
+    t = min(max((d + ra - rb) / 2.0, 0.0), d)
+    az, _, _, ok = inverse_one(alat, alon, blat, blon)
+    if not ok:
+        return 0.0, 0.0, False
+    lat, lon, _ = direct_one(alat, alon, az, t)
+    return lat, lon, True
+
+
+@jit
+def separations(
+    rows: np.ndarray, required: np.ndarray,
+    qkind: int, qlat: float, qlon: float, qrad: float, qvlat: np.ndarray, qvlon: np.ndarray,
+    qvu: np.ndarray, qstart: np.ndarray, qend: np.ndarray, qnormal: np.ndarray,
+    qaz: np.ndarray, qlen: np.ndarray,
+    kind: np.ndarray, clat: np.ndarray, clon: np.ndarray, rad: np.ndarray,
+    v0: np.ndarray, v1: np.ndarray, e0: np.ndarray, e1: np.ndarray,
+    vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
+    normal: np.ndarray, az: np.ndarray, length: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Separation of one query outline from many packed outlines, in one compiled pass.
+
+    Kinds: 0 circle (centre ``lat, lon``, radius ``rad``), 1 polygon, 2 corridor (half width
+    ``rad``); a packed outline's vertices are ``v0:v1`` and its edges ``e0:e1`` (edge ends
+    index its own vertices). Returns ``(separation_m, witness_lat, witness_lon, status)``:
+    status 0 exact, 1 certainly above ``required`` (separation is a lower bound), 2 a
+    kernel did not converge (the caller redoes that one with GeographicLib).
+    """
+    n = rows.size
+    sep, wlat, wlon = np.empty(n), np.empty(n), np.empty(n)
+    status = np.zeros(n, dtype=np.int8)
+    for k in range(n):
+        r = rows[k]
+        ra, rb = qrad, rad[r]
+        limit = required[k] + ra + rb
+        a, b, c, e = v0[r], v1[r], e0[r], e1[r]
+        if qkind == 0 and kind[r] == 0:
+            _, _, d, ok = inverse_one(qlat, qlon, clat[r], clon[r])
+            pal, pao, pbl, pbo, exact = qlat, qlon, clat[r], clon[r], True
+        elif qkind == 0:
+            d, pbl, pbo, exact, ok = point_edges_distance(
+                qlat, qlon, vlat[a:b], vlon[a:b], vu[a:b], start[c:e], end[c:e], normal[c:e],
+                az[c:e], length[c:e], kind[r] == 1, limit,
+            )
+            pal, pao = qlat, qlon
+        elif kind[r] == 0:
+            d, pal, pao, exact, ok = point_edges_distance(
+                clat[r], clon[r], qvlat, qvlon, qvu, qstart, qend, qnormal, qaz, qlen,
+                qkind == 1, limit,
+            )
+            pbl, pbo = clat[r], clon[r]
+        else:
+            d, pal, pao, pbl, pbo, exact, ok = edges_edges_distance(
+                qvlat, qvlon, qvu, qstart, qend, qnormal, qaz, qlen, qkind == 1,
+                vlat[a:b], vlon[a:b], vu[a:b], start[c:e], end[c:e], normal[c:e], az[c:e],
+                length[c:e], kind[r] == 1, limit,
+            )
+        if not ok:
+            status[k] = 2
+            continue
+        sep[k] = d - ra - rb
+        if not exact:
+            status[k] = 1
+            continue
+        if sep[k] <= required[k]:
+            wlat[k], wlon[k], ok = witness_one(pal, pao, pbl, pbo, d, ra, rb)
+            if not ok:
+                status[k] = 2
+    return sep, wlat, wlon, status
