@@ -49,6 +49,7 @@ from deconfliction.core.conflict import Conflict
 from deconfliction.core.distance import separation
 from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
+from deconfliction.core.packed import Grow as _Grow
 from deconfliction.core.packed import PackedOutlines, query_arrays
 from deconfliction.core.rules import Party, parties_of, rule_for
 from deconfliction.core.volume import Volume4D
@@ -101,6 +102,9 @@ class ConflictIndex:
         self._volumes: list[Volume4D] = []
         self._cols = _Columns()
         self._packed = PackedOutlines()
+        self._party_key = _Grow(np.intp)
+        self._key_of_party: dict[Party, int] = {}
+        self._party_of_key: list[Party] = []
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
         self._pending: list[int] = []
@@ -127,7 +131,10 @@ class ConflictIndex:
         if obj.id in self._objects:
             self.remove(obj.id)
         self._objects[obj.id] = obj
-        self._parties[obj.id] = parties_of(obj)
+        party = self._parties[obj.id] = parties_of(obj)
+        key = self._key_of_party.setdefault(party, len(self._party_of_key))
+        if key == len(self._party_of_key):
+            self._party_of_key.append(party)
         rows = []
         binding = isinstance(obj, Zone) or obj.binding
         for k, vol in enumerate(obj.volumes):
@@ -141,6 +148,7 @@ class ConflictIndex:
                 }
             )
             assert self._packed.add(vol.outline) == i
+            self._party_key.extend(np.array([key]))
             self._cols.alive[i] = binding
             self._entries.append(_Entry(obj.id, k))
             self._volumes.append(vol)
@@ -200,20 +208,16 @@ class ConflictIndex:
             rows = self._candidates(vol, obj.buffer_m)
             if rows.size == 0:
                 continue
-            rules: dict[str, tuple[str, tuple[str, ...]] | None] = {}
-            keep = []
-            for i in rows.tolist():
-                oid = self._entries[i].obj_id
-                if oid == obj.id:
-                    continue
-                if oid not in rules:
-                    rules[oid] = rule_for(me, self._parties[oid])
-                if rules[oid] is not None:
-                    keep.append(i)
-            if not keep:
-                continue
-            idx = np.asarray(keep, dtype=np.intp)
-            out.extend(self._exact(obj, k, vol, idx, rules))
+            # the rules depend only on (kind, owner, parties): decide once per distinct one
+            keys = self._party_key.view()[rows]
+            rules = {int(key): rule_for(me, self._party_of_key[key]) for key in np.unique(keys)}
+            allowed = np.array([rules[int(key)] is not None for key in keys], dtype=bool)
+            own = self._rows.get(obj.id)
+            if own:
+                allowed &= ~np.isin(rows, own)
+            idx = rows[allowed]
+            if idx.size:
+                out.extend(self._exact(obj, k, vol, idx, rules))
         return out
 
     def _exact(
@@ -222,7 +226,7 @@ class ConflictIndex:
         k: int,
         vol: Volume4D,
         idx: npt.NDArray[np.intp],
-        rules: dict[str, tuple[str, tuple[str, ...]] | None],
+        rules: dict[int, tuple[str, tuple[str, ...]] | None],
     ) -> list[Conflict]:
         c = self._cols.data
         qcap = cap_of(vol.outline)
@@ -261,7 +265,7 @@ class ConflictIndex:
             else:
                 sep, point = float(sep_m[j]), (float(wlat[j]), float(wlon[j]))
             stored = self._objects[entry.obj_id]
-            rule = rules[entry.obj_id]
+            rule = rules[int(self._party_key.data[i])]
             assert rule is not None
             time = vol.time.overlap_of(other.time)
             band = (

@@ -134,12 +134,12 @@ def _clean_path(points: Sequence[LatLon], where: str, closed: bool) -> tuple[Lat
     return tuple(out)
 
 
-def _densified(ring: Sequence[LatLon], piece_m: float = 50_000.0) -> FloatArray:
+def _densified(ring: Sequence[LatLon], piece_m: float = 1_000.0) -> FloatArray:
     """Unit vectors of a closed ring's vertices and of points along each geodesic edge."""
     r = Ring.of(ring)
     out = []
     for k in range(r.lat.size):
-        pieces = int(min(64, max(1, math.ceil(float(r.length_m[k]) / piece_m))))
+        pieces = int(min(512, max(1, math.ceil(float(r.length_m[k]) / piece_m))))
         s = np.arange(pieces, dtype=np.float64) * (float(r.length_m[k]) / pieces)
         lat, lon, _ = forward(np.full(pieces, r.lat[k]), np.full(pieces, r.lon[k]),
                               np.full(pieces, r.az[k]), s)

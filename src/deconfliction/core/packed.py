@@ -21,7 +21,7 @@ import numpy as np
 
 from deconfliction.core.outline import Circle, Edges, Outline
 
-__all__ = ["KIND_CODE", "PackedOutlines", "query_arrays"]
+__all__ = ["KIND_CODE", "Grow", "PackedOutlines", "query_arrays"]
 
 KIND_CODE = {"circle": 0, "polygon": 1, "corridor": 2}
 
@@ -32,7 +32,7 @@ _EDGE = {"start": (np.intp, ()), "end": (np.intp, ()), "normal": (np.float64, (3
          "az": (np.float64, ()), "length": (np.float64, ())}
 
 
-class _Grow:
+class Grow:
     """A numpy array that grows by doubling."""
 
     def __init__(self, dtype: Any, shape: tuple[int, ...] = ()) -> None:
@@ -57,8 +57,8 @@ class PackedOutlines:
     """Rows of outlines in flat, growing arrays."""
 
     def __init__(self) -> None:
-        self._cols = {n: _Grow(t) for n, t in _ROW.items()}
-        self._cols.update({n: _Grow(t, s) for n, (t, s) in {**_VERTEX, **_EDGE}.items()})
+        self._cols = {n: Grow(t) for n, t in _ROW.items()}
+        self._cols.update({n: Grow(t, s) for n, (t, s) in {**_VERTEX, **_EDGE}.items()})
 
     def __len__(self) -> int:
         return self._cols["kind"].size
