@@ -45,7 +45,7 @@ import shapely
 
 from deconfliction.core import kernels
 from deconfliction.core.bounds import bbox_of, cap_of
-from deconfliction.core.conflict import Conflict
+from deconfliction.core.conflict import Conflict, ObjectKind
 from deconfliction.core.distance import separation
 from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
@@ -64,6 +64,7 @@ _REBUILD_AT = 512
 class _Entry:
     obj_id: str
     volume: int
+    kind: ObjectKind
 
 
 class _Columns:
@@ -137,6 +138,7 @@ class ConflictIndex:
             self._party_of_key.append(party)
         rows = []
         binding = isinstance(obj, Zone) or obj.binding
+        kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
         for k, vol in enumerate(obj.volumes):
             cap = cap_of(vol.outline)
             i = self._cols.append(
@@ -150,7 +152,7 @@ class ConflictIndex:
             assert self._packed.add(vol.outline) == i
             self._party_key.extend(np.array([key]))
             self._cols.alive[i] = binding
-            self._entries.append(_Entry(obj.id, k))
+            self._entries.append(_Entry(obj.id, k, kind))
             self._volumes.append(vol)
             self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
             self._pending.append(i)
@@ -250,34 +252,33 @@ class ConflictIndex:
             p["length"],
         )
         out = []
-        for j in range(rows.size):
-            i = int(rows[j])
-            entry = self._entries[i]
+        a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
+        keys = self._party_key.data
+        lo, hi = vol.alt_lower_m, vol.alt_upper_m
+        # plain Python numbers from here: far cheaper than numpy scalars one at a time
+        for j, (i, req, sep, status_j) in enumerate(
+            zip(rows.tolist(), req_m.tolist(), sep_m.tolist(), status.tolist(), strict=True)
+        ):
             other = self._volumes[i]
-            req = float(req_m[j])
-            if status[j] == 2:  # a kernel did not converge: GeographicLib decides
+            if status_j == 2:  # a kernel did not converge: GeographicLib decides
                 s = separation(vol.outline, other.outline, limit_m=req)
                 if not s.exact or not s.separation_m <= req:
                     continue
                 sep, point = s.separation_m, s.witness
-            elif status[j] == 1 or not sep_m[j] <= req:
+            elif status_j == 1 or not sep <= req:
                 continue
             else:
-                sep, point = float(sep_m[j]), (float(wlat[j]), float(wlon[j]))
-            stored = self._objects[entry.obj_id]
-            rule = rules[int(self._party_key.data[i])]
+                point = (float(wlat[j]), float(wlon[j]))
+            entry = self._entries[i]
+            rule = rules[int(keys[i])]
             assert rule is not None
-            time = vol.time.overlap_of(other.time)
-            band = (
-                max(vol.alt_lower_m, other.alt_lower_m), min(vol.alt_upper_m, other.alt_upper_m)
-            )
             out.append(
                 Conflict(
-                    a_id=obj.id, a_kind="zone" if isinstance(obj, Zone) else "operation",
-                    a_volume=k, b_id=stored.id,
-                    b_kind="zone" if isinstance(stored, Zone) else "operation",
-                    b_volume=entry.volume, reason=rule[0], parties=rule[1], time=time,
-                    alt_lower_m=band[0], alt_upper_m=band[1], separation_m=sep,
+                    a_id=obj.id, a_kind=a_kind, a_volume=k, b_id=entry.obj_id,
+                    b_kind=entry.kind, b_volume=entry.volume, reason=rule[0],
+                    parties=rule[1], time=vol.time.overlap_of(other.time),
+                    alt_lower_m=max(lo, other.alt_lower_m),
+                    alt_upper_m=min(hi, other.alt_upper_m), separation_m=sep,
                     required_separation_m=req, witness=point,
                 )
             )

@@ -22,8 +22,10 @@ import numpy as np
 
 __all__ = [
     "crossing_candidates",
+    "densify",
     "direct_many",
     "direct_one",
+    "edge_arrays",
     "edge_lat_extremes",
     "first_crossing",
     "inverse_many",
@@ -624,3 +626,56 @@ def separations(
             if not ok:
                 status[k] = 2
     return sep, wlat, wlon, status
+
+
+@jit
+def edge_arrays(
+    vlat: np.ndarray, vlon: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per-edge azimuth and length, per-vertex unit vectors and per-edge great-circle normals.
+
+    Returns ``(az, length_m, vunit, normal, converged)``.
+    """
+    n, m = vlat.size, start.size
+    vu = np.empty((n, 3))
+    for i in range(n):
+        la, lo = math.radians(vlat[i]), math.radians(vlon[i])
+        vu[i, 0] = math.cos(la) * math.cos(lo)
+        vu[i, 1] = math.cos(la) * math.sin(lo)
+        vu[i, 2] = math.sin(la)
+    az, length, normal = np.empty(m), np.empty(m), np.empty((m, 3))
+    converged = True
+    for j in range(m):
+        a, b = start[j], end[j]
+        az[j], _, length[j], ok = inverse_one(vlat[a], vlon[a], vlat[b], vlon[b])
+        converged = converged and ok
+        nrm = _cross(vu[a], vu[b])
+        size = math.sqrt(_dot(nrm, nrm))
+        if size < 1e-15:
+            size = 1.0
+        normal[j, 0], normal[j, 1], normal[j, 2] = nrm[0] / size, nrm[1] / size, nrm[2] / size
+    return az, length, vu, normal, converged
+
+
+@jit
+def densify(
+    vlat: np.ndarray, vlon: np.ndarray, az: np.ndarray, length: np.ndarray,
+    piece_m: float, max_pieces: int,
+) -> np.ndarray:
+    """Unit vectors of a closed ring's vertices and of points every ``piece_m`` along each
+    geodesic edge (at most ``max_pieces`` per edge)."""
+    counts = np.empty(vlat.size, dtype=np.intp)
+    for k in range(vlat.size):
+        counts[k] = min(max_pieces, max(1, math.ceil(length[k] / piece_m)))
+    out = np.empty((counts.sum(), 3))
+    row = 0
+    for k in range(vlat.size):
+        step = length[k] / counts[k]
+        for p in range(counts[k]):
+            lat, lon, _ = direct_one(vlat[k], vlon[k], az[k], p * step)
+            la, lo = math.radians(lat), math.radians(lon)
+            out[row, 0] = math.cos(la) * math.cos(lo)
+            out[row, 1] = math.cos(la) * math.sin(lo)
+            out[row, 2] = math.sin(la)
+            row += 1
+    return out

@@ -37,8 +37,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from deconfliction.core import kernels
 from deconfliction.core.errors import ValidationError
-from deconfliction.core.geodesy import WGS84, FloatArray, forward, inverse, wrap180
+from deconfliction.core.geodesy import WGS84, FloatArray, inverse, wrap180
 from deconfliction.core.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring"]
@@ -137,14 +138,7 @@ def _clean_path(points: Sequence[LatLon], where: str, closed: bool) -> tuple[Lat
 def _densified(ring: Sequence[LatLon], piece_m: float = 1_000.0) -> FloatArray:
     """Unit vectors of a closed ring's vertices and of points along each geodesic edge."""
     r = Ring.of(ring)
-    out = []
-    for k in range(r.lat.size):
-        pieces = int(min(512, max(1, math.ceil(float(r.length_m[k]) / piece_m))))
-        s = np.arange(pieces, dtype=np.float64) * (float(r.length_m[k]) / pieces)
-        lat, lon, _ = forward(np.full(pieces, r.lat[k]), np.full(pieces, r.lon[k]),
-                              np.full(pieces, r.az[k]), s)
-        out.append(_unit(lat, lon))
-    return np.concatenate(out)
+    return np.asarray(kernels.densify(r.lat, r.lon, r.az, r.length_m, piece_m, 512))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +159,10 @@ class Ring:
             nlat, nlon = _next(lat), _next(lon)
         else:
             nlat, nlon = lat[1:], lon[1:]
-        az, _, length = inverse(lat[: nlat.size], lon[: nlon.size], nlat, nlon)
+        m = nlat.size
+        az, _, length, ok = kernels.inverse_many(lat[:m], lon[:m], nlat, nlon)
+        if not ok.all():
+            az, _, length = inverse(lat[:m], lon[:m], nlat, nlon)
         return cls(lat, lon, az, length)
 
     @property
@@ -214,15 +211,7 @@ class Edges:
         vlat = np.concatenate([r.lat for r in rings])
         vlon = np.concatenate([r.lon for r in rings])
         start, end = np.concatenate(starts), np.concatenate(ends)
-        vunit = _unit(vlat, vlon)
-        a, b = vunit[start], vunit[end]
-        normal = np.column_stack([
-            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
-        ])
-        norm = np.linalg.norm(normal, axis=-1, keepdims=True)
-        normal = normal / np.where(norm < 1e-15, 1.0, norm)
+        _, _, vunit, normal, _ = kernels.edge_arrays(vlat, vlon, start, end)
         return cls(
             vlat, vlon, start, end,
             np.concatenate([r.az for r in rings]),
