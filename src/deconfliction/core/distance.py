@@ -45,7 +45,7 @@ from deconfliction.core.geodesy import (
     wrap180,
 )
 from deconfliction.core.outline import Circle, Corridor, Edges, LatLon, Outline, Polygon
-from deconfliction.core.sphere import error_bound_m
+from deconfliction.core.sphere import error_bound_m, unit_vectors
 
 __all__ = [
     "Closest",
@@ -217,7 +217,7 @@ def _point_edges_geod(lat: float, lon: float, e: Edges, limit_m: float) -> Close
     plat, plon = np.array([lat]), np.array([lon])
     if e.is_area and bool(point_in_area(plat, plon, e)[0]):
         return Closest(0.0, (lat, lon), (lat, lon))
-    approx = _sphere(_unit(plat, plon), e)
+    approx = _sphere(unit_vectors(plat, plon), e)
     err = error_bound_m(approx, e.length_m[None, :])
     lower = approx - err
     if float(lower.min()) > limit_m:
@@ -225,12 +225,6 @@ def _point_edges_geod(lat: float, lon: float, e: Edges, limit_m: float) -> Close
     pi, ei = np.nonzero(lower <= float((approx + err).min()))
     d, p, foot = _exact_pairs(plat, plon, e, pi, ei)
     return Closest(d, p, foot)
-
-
-def _unit(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    la, lo = np.radians(lat), np.radians(lon)
-    c = np.cos(la)
-    return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
 
 
 def _edges_edges(a: Edges, b: Edges, limit_m: float) -> Closest:

@@ -41,6 +41,7 @@ from deconfliction.core import kernels
 from deconfliction.core.errors import ValidationError
 from deconfliction.core.geodesy import WGS84, FloatArray, inverse, wrap180
 from deconfliction.core.limits import DEFAULT_LIMITS, Limits
+from deconfliction.core.sphere import unit_vectors
 
 __all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring"]
 
@@ -245,12 +246,6 @@ def _next(values: npt.NDArray[_T]) -> npt.NDArray[_T]:
     return np.concatenate([values[1:], values[:1]])
 
 
-def _unit(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    la, lo = np.radians(lat), np.radians(lon)
-    c = np.cos(la)
-    return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
-
-
 @dataclass(frozen=True, slots=True)
 class Circle:
     """A geodesic circle: every point within ``radius_m`` of ``(lat, lon)``."""
@@ -329,7 +324,7 @@ class Polygon:
         ext_lat = np.array([v[0] for v in self.exterior])
         ext_lon = np.array([v[1] for v in self.exterior])
         dense = [_densified(ring) for ring in (self.exterior, *self.holes)]
-        centre = _unit(ext_lat, ext_lon).sum(axis=0)
+        centre = unit_vectors(ext_lat, ext_lon).sum(axis=0)
         centre /= np.linalg.norm(centre)
         if min(float((d @ centre).min()) for d in dense) < 0.05:
             raise ValidationError(

@@ -18,11 +18,11 @@ True
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from deconfliction.core import kernels
 from deconfliction.core.geodesy import EARTH_MEAN_RADIUS_M, FloatArray
 
-__all__ = ["error_bound_m", "point_segment_m", "segments_cross", "unit_vectors"]
+__all__ = ["error_bound_m", "point_segment_m", "unit_vectors"]
 
 
 def unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
@@ -34,7 +34,8 @@ def unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
 
 def error_bound_m(distance_m: FloatArray, edge_m: FloatArray | float = 0.0) -> FloatArray:
     """How far a spherical distance may be from the ellipsoidal one (metres, conservative)."""
-    return np.asarray(0.015 * (np.asarray(distance_m) + np.asarray(edge_m)) + 10.0)
+    total = np.asarray(distance_m) + np.asarray(edge_m)
+    return np.asarray(kernels.BOUND_REL * total + kernels.BOUND_ABS_M)
 
 
 def _angle(u: FloatArray, v: FloatArray) -> FloatArray:
@@ -69,16 +70,3 @@ def _point_segment(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
     ends = np.minimum(_angle(p, a), _angle(p, b))
     ang = np.where(inside & ~degenerate, cross_track, ends)
     return np.asarray(ang * EARTH_MEAN_RADIUS_M)
-
-
-def segments_cross(
-    a1: FloatArray, a2: FloatArray, b1: FloatArray, b2: FloatArray
-) -> npt.NDArray[np.bool_]:
-    """Boolean: do the great-circle arcs A1A2 and B1B2 (unit vectors) properly cross?"""
-    na = np.cross(a1, a2)
-    nb = np.cross(b1, b2)
-    s1 = np.sign(np.sum(b1 * na, axis=-1)) * np.sign(np.sum(b2 * na, axis=-1))
-    s2 = np.sign(np.sum(a1 * nb, axis=-1)) * np.sign(np.sum(a2 * nb, axis=-1))
-    # the two great circles meet twice; make sure it is near the arcs, not at the antipode
-    near = np.sum((a1 + a2) * (b1 + b2), axis=-1) > 0
-    return np.asarray((s1 < 0) & (s2 < 0) & near)
