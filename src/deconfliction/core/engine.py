@@ -212,7 +212,7 @@ class ConflictIndex:
                 continue
             # the rules depend only on (kind, owner, parties): decide once per distinct one
             keys = self._party_key.view()[rows]
-            rules = {int(key): rule_for(me, self._party_of_key[key]) for key in np.unique(keys)}
+            rules = {key: rule_for(me, self._party_of_key[key]) for key in np.unique(keys).tolist()}
             allowed = np.array([rules[int(key)] is not None for key in keys], dtype=bool)
             own = self._rows.get(obj.id)
             if own:
@@ -251,37 +251,31 @@ class ConflictIndex:
             p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
             p["length"],
         )
-        out = []
+        out: list[Conflict] = []
+        append = out.append
         a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
-        keys = self._party_key.data
-        lo, hi = vol.alt_lower_m, vol.alt_upper_m
+        keys, entries, volumes = self._party_key.data, self._entries, self._volumes
+        lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
         # plain Python numbers from here: far cheaper than numpy scalars one at a time
-        for j, (i, req, sep, status_j) in enumerate(
-            zip(rows.tolist(), req_m.tolist(), sep_m.tolist(), status.tolist(), strict=True)
+        for i, req, sep, status_j, w_lat, w_lon in zip(
+            rows.tolist(), req_m.tolist(), sep_m.tolist(), status.tolist(), wlat.tolist(),
+            wlon.tolist(), strict=True,
         ):
-            other = self._volumes[i]
+            other = volumes[i]
             if status_j == 2:  # a kernel did not converge: GeographicLib decides
                 s = separation(vol.outline, other.outline, limit_m=req)
                 if not s.exact or not s.separation_m <= req:
                     continue
-                sep, point = s.separation_m, s.witness
+                sep, (w_lat, w_lon) = s.separation_m, s.witness
             elif status_j == 1 or not sep <= req:
                 continue
-            else:
-                point = (float(wlat[j]), float(wlon[j]))
-            entry = self._entries[i]
-            rule = rules[int(keys[i])]
-            assert rule is not None
-            out.append(
-                Conflict(
-                    a_id=obj.id, a_kind=a_kind, a_volume=k, b_id=entry.obj_id,
-                    b_kind=entry.kind, b_volume=entry.volume, reason=rule[0],
-                    parties=rule[1], time=vol.time.overlap_of(other.time),
-                    alt_lower_m=max(lo, other.alt_lower_m),
-                    alt_upper_m=min(hi, other.alt_upper_m), separation_m=sep,
-                    required_separation_m=req, witness=point,
-                )
-            )
+            entry = entries[i]
+            reason, parties = rules[keys[i]] or ("", ())
+            append(Conflict(
+                oid, a_kind, k, entry.obj_id, entry.kind, entry.volume, reason, parties,
+                time.overlap_of(other.time), max(lo, other.alt_lower_m),
+                min(hi, other.alt_upper_m), sep, req, (w_lat, w_lon),
+            ))
         return out
 
 

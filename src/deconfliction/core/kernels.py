@@ -516,21 +516,8 @@ def edges_edges_distance(
     Returns ``(distance_m, a_lat, a_lon, b_lat, b_lon, exact, converged)`` with a closest
     point on each; ``exact`` is false when the distance is certainly above ``limit_m``.
     """
-    dab = sphere_point_edges(avu, bvu, bstart, bend, bnormal)
-    dba = sphere_point_edges(bvu, avu, astart, aend, anormal)
-    # crossings and containment first: vertex-to-edge distances say nothing about them
-    ci, cj = crossing_candidates(avu, astart, aend, alen, bvu, bstart, bend, blen, dab, dba)
-    if ci.size:
-        k, ok = first_crossing(
-            ci, cj, avlat, avlon, astart, aend, aaz, bvlat, bvlon, bstart, bend, baz
-        )
-        if not ok:
-            return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
-        if k >= 0:
-            i, j = ci[k], cj[k]
-            lat, lon = meet(avlat[astart[i]], avlon[astart[i]], aaz[i],
-                            bvlat[bstart[j]], bvlon[bstart[j]], baz[j], blen[j])
-            return 0.0, lat, lon, lat, lon, True, True
+    # containment and crossings first: vertex-to-edge distances say nothing about them.
+    # One vertex of each inside the other is the cheap, common case of an overlap.
     if b_area:
         inside, ok = point_in_area_one(avlat[0], avlon[0], bvlat, bvlon, bstart, bend, baz)
         if not ok:
@@ -543,6 +530,20 @@ def edges_edges_distance(
             return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
         if inside:
             return 0.0, bvlat[0], bvlon[0], bvlat[0], bvlon[0], True, True
+    dab = sphere_point_edges(avu, bvu, bstart, bend, bnormal)
+    dba = sphere_point_edges(bvu, avu, astart, aend, anormal)
+    ci, cj = crossing_candidates(avu, astart, aend, alen, bvu, bstart, bend, blen, dab, dba)
+    if ci.size:
+        k, ok = first_crossing(
+            ci, cj, avlat, avlon, astart, aend, aaz, bvlat, bvlon, bstart, bend, baz
+        )
+        if not ok:
+            return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+        if k >= 0:
+            i, j = ci[k], cj[k]
+            lat, lon = meet(avlat[astart[i]], avlon[astart[i]], aaz[i],
+                            bvlat[bstart[j]], bvlon[bstart[j]], baz[j], blen[j])
+            return 0.0, lat, lon, lat, lon, True, True
     # apart and not crossing: the least vertex-to-edge distance is the distance
     least, upper = math.inf, math.inf
     for i in range(dab.shape[0]):
