@@ -14,8 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from deconfliction.core.outline import LatLon
 from deconfliction.core.timeinterval import TimeInterval
@@ -31,8 +30,7 @@ REASONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
+class Conflict(NamedTuple):
     """One pair of volumes, of two objects, that come too close in 4D.
 
     ``separation_m`` is the minimum horizontal geodesic distance between the two outlines:
@@ -40,6 +38,9 @@ class Conflict:
     grown parts reach into each other: for two circles, ``distance between centres − r1 − r2``).
     ``witness`` is a point that shows it: inside both outlines when they overlap, otherwise
     half-way across the gap. ``parties`` are the parties whose presence makes it a conflict.
+
+    An immutable named tuple: a check may return hundreds, and a tuple is the cheapest
+    immutable record Python builds.
     """
 
     a_id: str
