@@ -49,8 +49,9 @@ from deconfliction.core.conflict import Conflict, ObjectKind
 from deconfliction.core.distance import separation
 from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
+from deconfliction.core.outline import Cap, Outline
 from deconfliction.core.packed import Grow as _Grow
-from deconfliction.core.packed import PackedOutlines, query_arrays
+from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
 from deconfliction.core.rules import Party, parties_of, rule_for
 from deconfliction.core.volume import Volume4D
 
@@ -181,17 +182,21 @@ class ConflictIndex:
         self._tree_rows = np.asarray(rows, dtype=np.intp)
         self._pending = []
 
-    def _candidates(self, vol: Volume4D, grow_m: float) -> npt.NDArray[np.intp]:
+    def _spatial(self, outline: Outline, grow_m: float) -> npt.NDArray[np.intp]:
+        """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time)."""
         self._refresh()
         assert self._tree is not None
-        parts = bbox_of(vol.outline, grow_m).parts()
+        parts = bbox_of(outline, grow_m).parts()
         found = [self._tree_rows[self._tree.query(shapely.box(*p))] for p in parts]
         for i in self._pending:
             if any(_meet(p, b) for p in parts for b in self._boxes[i]):
                 found.append(np.array([i], dtype=np.intp))
         if not found:
             return np.empty(0, dtype=np.intp)
-        rows = np.unique(np.concatenate(found))
+        return np.unique(np.concatenate(found))
+
+    def _in_4d(self, rows: npt.NDArray[np.intp], vol: Volume4D) -> npt.NDArray[np.intp]:
+        """The ``rows`` that are live and share time and altitude with ``vol``."""
         c = self._cols.data
         t0, t1 = vol.time.start_s, vol.time.end_s
         keep = (
@@ -205,21 +210,33 @@ class ConflictIndex:
         """Every conflict between ``obj`` and the stored objects (other than itself)."""
         me = parties_of(obj)
         out: list[Conflict] = []
-        # a buffer of the subject grows the box; stored buffers are already in their boxes
+        own = self._rows.get(obj.id)
+        rules: dict[int, tuple[str, tuple[str, ...]] | None] = {}
+        # volumes often share one outline (phases of an operation): prepare each once
+        prepared: dict[int, tuple[npt.NDArray[np.intp], Cap, QueryArrays]] = {}
         for k, vol in enumerate(obj.volumes):
-            rows = self._candidates(vol, obj.buffer_m)
+            key = id(vol.outline)
+            if key not in prepared:
+                # the subject's buffer grows its box; stored buffers are in their boxes
+                prepared[key] = (
+                    self._spatial(vol.outline, obj.buffer_m), cap_of(vol.outline),
+                    query_arrays(vol.outline),
+                )
+            near, qcap, qarrays = prepared[key]
+            rows = self._in_4d(near, vol)
             if rows.size == 0:
                 continue
             # the rules depend only on (kind, owner, parties): decide once per distinct one
             keys = self._party_key.view()[rows]
-            rules = {key: rule_for(me, self._party_of_key[key]) for key in np.unique(keys).tolist()}
-            allowed = np.array([rules[int(key)] is not None for key in keys], dtype=bool)
-            own = self._rows.get(obj.id)
+            for pk in np.unique(keys).tolist():
+                if pk not in rules:
+                    rules[pk] = rule_for(me, self._party_of_key[pk])
+            allowed = np.array([rules[pk] is not None for pk in keys.tolist()], dtype=bool)
             if own:
                 allowed &= ~np.isin(rows, own)
             idx = rows[allowed]
             if idx.size:
-                out.extend(self._exact(obj, k, vol, idx, rules))
+                out.extend(self._exact(obj, k, vol, idx, rules, qcap, qarrays))
         return out
 
     def _exact(
@@ -229,9 +246,10 @@ class ConflictIndex:
         vol: Volume4D,
         idx: npt.NDArray[np.intp],
         rules: dict[int, tuple[str, tuple[str, ...]] | None],
+        qcap: Cap,
+        qarrays: QueryArrays,
     ) -> list[Conflict]:
         c = self._cols.data
-        qcap = cap_of(vol.outline)
         required = np.maximum(c["buf"][idx], obj.buffer_m)
         n = idx.size
         _, _, d, ok = kernels.inverse_many(
@@ -246,7 +264,7 @@ class ConflictIndex:
         rows, req_m = idx[near], required[near]
         p = self._packed.arrays()
         sep_m, wlat, wlon, status = kernels.separations(
-            rows, req_m, *query_arrays(vol.outline),
+            rows, req_m, *qarrays,
             p["kind"], p["clat"], p["clon"], p["rad"], p["v0"], p["v1"], p["e0"], p["e1"],
             p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
             p["length"],
