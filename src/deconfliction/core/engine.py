@@ -274,10 +274,11 @@ class ConflictIndex:
         a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
         keys, entries, volumes = self._party_key.data, self._entries, self._volumes
         lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
+        q0, q1 = time.start_s, time.end_s
         # plain Python numbers from here: far cheaper than numpy scalars one at a time
-        for i, req, sep, status_j, w_lat, w_lon in zip(
+        for i, req, sep, status_j, w_lat, w_lon, s0, s1 in zip(
             rows.tolist(), req_m.tolist(), sep_m.tolist(), status.tolist(), wlat.tolist(),
-            wlon.tolist(), strict=True,
+            wlon.tolist(), c["t0"][rows].tolist(), c["t1"][rows].tolist(), strict=True,
         ):
             other = volumes[i]
             if status_j == 2:  # a kernel did not converge: GeographicLib decides
@@ -289,9 +290,16 @@ class ConflictIndex:
                 continue
             entry = entries[i]
             reason, parties = rules[keys[i]] or ("", ())
+            # the shared window, without building a new interval when one holds the other
+            if s0 <= q0 and q1 <= s1:
+                shared = time
+            elif q0 <= s0 and s1 <= q1:
+                shared = other.time
+            else:
+                shared = time.overlap_of(other.time)
             append(Conflict(
                 oid, a_kind, k, entry.obj_id, entry.kind, entry.volume, reason, parties,
-                time.overlap_of(other.time), max(lo, other.alt_lower_m),
+                shared, max(lo, other.alt_lower_m),
                 min(hi, other.alt_upper_m), sep, req, (w_lat, w_lon),
             ))
         return out
