@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -217,31 +217,48 @@ def zone_add(
 @zone_app.command("list")
 def zone_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the stored zones."""
-    with _errors(), _store(ctx, create=False) as store:
-        zones = [] if store is None else store.list_zones()
-        if as_json:
-            _print_json([object_to_dict(z) for z in zones])
-        else:
-            _console().print(object_table(zones, f"{len(zones)} zone(s)"))
+    _list(ctx, "zone", as_json)
 
 
 @zone_app.command("show")
 def zone_show(ctx: typer.Context, zone_id: str, as_json: JsonOption = False) -> None:
     """Show one zone."""
-    with _errors(), _store(ctx, create=False) as store:
-        if store is None:
-            _fail(f"id: no zone with id {zone_id!r} (NOT_FOUND)")
-        _show(_console(), store.get_zone(zone_id), as_json)
+    _show_one(ctx, "zone", zone_id, as_json)
 
 
 @zone_app.command("rm")
 def zone_rm(ctx: typer.Context, zone_id: str) -> None:
     """Remove a zone."""
+    _remove(ctx, "zone", zone_id)
+
+
+def _list(ctx: typer.Context, kind: Literal["zone", "operation"], as_json: bool) -> None:
+    with _errors(), _store(ctx, create=False) as store:
+        objs: list[Zone] | list[Operation] = []
+        if store is not None:
+            objs = store.list_zones() if kind == "zone" else store.list_operations()
+        if as_json:
+            _print_json([object_to_dict(o) for o in objs])
+        else:
+            _console().print(object_table(objs, f"{len(objs)} {kind}(s)"))
+
+
+def _show_one(
+    ctx: typer.Context, kind: Literal["zone", "operation"], obj_id: str, as_json: bool
+) -> None:
     with _errors(), _store(ctx, create=False) as store:
         if store is None:
-            _fail(f"id: no zone with id {zone_id!r} (NOT_FOUND)")
-        store.delete("zone", zone_id)
-        _console().print(f"removed zone {zone_id}")
+            _fail(f"id: no {kind} with id {obj_id!r} (NOT_FOUND)")
+        obj = store.get_zone(obj_id) if kind == "zone" else store.get_operation(obj_id)
+        _show(_console(), obj, as_json)
+
+
+def _remove(ctx: typer.Context, kind: Literal["zone", "operation"], obj_id: str) -> None:
+    with _errors(), _store(ctx, create=False) as store:
+        if store is None:
+            _fail(f"id: no {kind} with id {obj_id!r} (NOT_FOUND)")
+        store.delete(kind, obj_id)
+        _console().print(f"removed {kind} {obj_id}")
 
 
 # -- operations -----------------------------------------------------------------------------
@@ -267,31 +284,19 @@ def op_add(
 @op_app.command("list")
 def op_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the stored operations."""
-    with _errors(), _store(ctx, create=False) as store:
-        ops = [] if store is None else store.list_operations()
-        if as_json:
-            _print_json([object_to_dict(o) for o in ops])
-        else:
-            _console().print(object_table(ops, f"{len(ops)} operation(s)"))
+    _list(ctx, "operation", as_json)
 
 
 @op_app.command("show")
 def op_show(ctx: typer.Context, op_id: str, as_json: JsonOption = False) -> None:
     """Show one operation."""
-    with _errors(), _store(ctx, create=False) as store:
-        if store is None:
-            _fail(f"id: no operation with id {op_id!r} (NOT_FOUND)")
-        _show(_console(), store.get_operation(op_id), as_json)
+    _show_one(ctx, "operation", op_id, as_json)
 
 
 @op_app.command("rm")
 def op_rm(ctx: typer.Context, op_id: str) -> None:
     """Remove an operation."""
-    with _errors(), _store(ctx, create=False) as store:
-        if store is None:
-            _fail(f"id: no operation with id {op_id!r} (NOT_FOUND)")
-        store.delete("operation", op_id)
-        _console().print(f"removed operation {op_id}")
+    _remove(ctx, "operation", op_id)
 
 
 @op_app.command("state")
