@@ -513,3 +513,20 @@ def test_many_random_operations_agree_with_pairwise_checks() -> None:
             and check_volumes(q.volumes[0], s.volumes[0], s.buffer_m) is not None
         )
         assert sorted(c.b_id for c in index.check(q)) == expected
+
+
+def test_more_parties_than_rule_bits_falls_back_one_by_one() -> None:
+    """Past 62 distinct parties the array form of the rules gives way to the exact loop."""
+    from deconfliction.core.rules import PartyBits
+
+    window = TimeInterval(datetime(2018, 9, 1, tzinfo=UTC), datetime(2018, 9, 2, tzinfo=UTC))
+    zones = [
+        Zone(id=f"z{i}", name="", owner=f"owner{i}", allowed=frozenset({"friend"}) if i % 2 else
+             frozenset(), volumes=(Volume4D(Circle(33.5, 38.6, 10_000.0), 0.0, 100.0, window),))
+        for i in range(PartyBits.LIMIT + 10)
+    ]
+    index = ConflictIndex(zones)
+    friend = Operation.new(owner="friend", state="proposed",
+                           volumes=[Volume4D(Circle(33.5, 38.6, 100.0), 0.0, 50.0, window)])
+    found = {c.b_id for c in index.check(friend)}
+    assert found == {f"z{i}" for i in range(PartyBits.LIMIT + 10) if i % 2 == 0}

@@ -92,3 +92,43 @@ def test_rules_ignore_lifecycle_state() -> None:
     for state in ("draft", "ended", "cancelled"):
         op = Operation.new(owner="russia", volumes=[VOL], state=state)  # type: ignore[arg-type]
         assert rule_between(op, zone) == ("ZONE_ENTRY_NOT_ALLOWED", ("russia",))
+
+
+def test_rule_mask_agrees_with_rule_for() -> None:
+    """The array form of the rules gives the same verdict as the one-by-one form."""
+    import itertools
+
+    import numpy as np
+
+    from deconfliction.core.rules import PartyBits, rule_mask
+
+    names = ["coalition", "mat", "russia", "syria", "ocha"]
+    subsets = [frozenset(c) for r in range(1, 4) for c in itertools.combinations(names, r)]
+    others = [
+        (kind, owner, parties | {owner})
+        for kind in ("zone", "operation")
+        for owner in names
+        for parties in subsets[:12]
+    ]
+    bits = PartyBits()
+    kinds = np.array([0 if k == "zone" else 1 for k, _, _ in others], dtype=np.int8)
+    owners = np.array([bits.bit(o) for _, o, _ in others], dtype=np.int64)
+    masks = np.array([bits.mask(p) for _, _, p in others], dtype=np.int64)
+    for me in others:
+        got = rule_mask(me, bits, kinds, owners, masks)
+        assert got is not None
+        assert got.tolist() == [rule_for(me, o) is not None for o in others]
+
+
+def test_rule_mask_gives_up_past_the_bit_limit() -> None:
+    import numpy as np
+
+    from deconfliction.core.rules import PartyBits, rule_mask
+
+    bits = PartyBits()
+    for i in range(PartyBits.LIMIT):
+        assert bits.bit(f"p{i}") == i
+    assert bits.bit("one-too-many") == -1
+    me = ("operation", "one-too-many", frozenset({"one-too-many"}))
+    empty = np.empty(0, dtype=np.int64)
+    assert rule_mask(me, bits, np.empty(0, dtype=np.int8), empty, empty) is None

@@ -52,7 +52,7 @@ from deconfliction.core.objects import Operation, Zone
 from deconfliction.core.outline import Cap, Outline
 from deconfliction.core.packed import Grow as _Grow
 from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
-from deconfliction.core.rules import Party, parties_of, rule_for
+from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for, rule_mask
 from deconfliction.core.volume import Volume4D
 
 __all__ = ["ConflictIndex", "check", "check_volumes"]
@@ -107,6 +107,9 @@ class ConflictIndex:
         self._party_key = _Grow(np.intp)
         self._key_of_party: dict[Party, int] = {}
         self._party_of_key: list[Party] = []
+        self._bits = PartyBits()
+        self._rule_cols = {"kind": _Grow(np.int8), "owner": _Grow(np.int64),
+                           "mask": _Grow(np.int64)}
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
         self._pending: list[int] = []
@@ -152,6 +155,9 @@ class ConflictIndex:
             )
             assert self._packed.add(vol.outline) == i
             self._party_key.extend(np.array([key]))
+            self._rule_cols["kind"].extend(np.array([0 if kind == "zone" else 1]))
+            self._rule_cols["owner"].extend(np.array([self._bits.bit(party[1])]))
+            self._rule_cols["mask"].extend(np.array([self._bits.mask(party[2])]))
             self._cols.alive[i] = binding
             self._entries.append(_Entry(obj.id, k, kind))
             self._volumes.append(vol)
@@ -227,11 +233,15 @@ class ConflictIndex:
             if rows.size == 0:
                 continue
             # the rules depend only on (kind, owner, parties): decide once per distinct one
-            keys = self._party_key.view()[rows]
-            for pk in np.unique(keys).tolist():
-                if pk not in rules:
-                    rules[pk] = rule_for(me, self._party_of_key[pk])
-            allowed = np.array([rules[pk] is not None for pk in keys.tolist()], dtype=bool)
+            rc = self._rule_cols
+            allowed = rule_mask(me, self._bits, rc["kind"].data[rows], rc["owner"].data[rows],
+                                rc["mask"].data[rows])
+            if allowed is None:  # more parties than bits: one by one
+                keys = self._party_key.view()[rows]
+                for pk in np.unique(keys).tolist():
+                    if pk not in rules:
+                        rules[pk] = rule_for(me, self._party_of_key[pk])
+                allowed = np.array([rules[pk] is not None for pk in keys.tolist()], dtype=bool)
             if own:
                 allowed &= ~np.isin(rows, own)
             idx = rows[allowed]
@@ -250,6 +260,7 @@ class ConflictIndex:
         qarrays: QueryArrays,
     ) -> list[Conflict]:
         c = self._cols.data
+        me = parties_of(obj)
         required = np.maximum(c["buf"][idx], obj.buffer_m)
         n = idx.size
         _, _, d, ok = kernels.inverse_many(
@@ -289,7 +300,10 @@ class ConflictIndex:
             elif status_j == 1 or not sep <= req:
                 continue
             entry = entries[i]
-            reason, parties = rules[keys[i]] or ("", ())
+            pk = int(keys[i])
+            if pk not in rules:
+                rules[pk] = rule_for(me, self._party_of_key[pk])
+            reason, parties = rules[pk] or ("", ())
             # the shared window, without building a new interval when one holds the other
             if s0 <= q0 and q1 <= s1:
                 shared = time

@@ -19,9 +19,11 @@ True
 
 from __future__ import annotations
 
+import numpy as np
+
 from deconfliction.core.objects import Operation, Zone
 
-__all__ = ["Party", "parties_of", "rule_between", "rule_for"]
+__all__ = ["Party", "PartyBits", "parties_of", "rule_between", "rule_for", "rule_mask"]
 
 #: (kind, owner, parties): the participants of an operation or the allowed of a zone
 Party = tuple[str, str, frozenset[str]]
@@ -55,3 +57,57 @@ def rule_for(a: Party, b: Party) -> tuple[str, tuple[str, ...]] | None:
 def rule_between(a: Zone | Operation, b: Zone | Operation) -> tuple[str, tuple[str, ...]] | None:
     """:func:`rule_for` on two objects."""
     return rule_for(parties_of(a), parties_of(b))
+
+
+class PartyBits:
+    """Bit numbers for parties, so the rules can run on whole arrays of candidates at once.
+
+    >>> bits = PartyBits()
+    >>> bits.mask(frozenset({"coalition", "mat"})), bits.bit("russia")
+    (3, 2)
+    """
+
+    #: masks are signed 64-bit integers: beyond this many parties the rules run one by one
+    LIMIT = 62
+
+    def __init__(self) -> None:
+        self._bits: dict[str, int] = {}
+
+    def bit(self, party: str) -> int:
+        """The bit of ``party`` (a new one the first time), or -1 past :attr:`LIMIT`."""
+        b = self._bits.get(party)
+        if b is None:
+            if len(self._bits) >= self.LIMIT:
+                return -1
+            b = self._bits[party] = len(self._bits)
+        return b
+
+    def mask(self, parties: frozenset[str]) -> int:
+        """The parties as a bit mask, or -1 if any has no bit."""
+        m = 0
+        for p in sorted(parties):
+            b = self.bit(p)
+            if b < 0:
+                return -1
+            m |= 1 << b
+        return m
+
+
+def rule_mask(
+    me: Party, bits: PartyBits, kinds: np.ndarray, owners: np.ndarray, masks: np.ndarray
+) -> np.ndarray | None:
+    """:func:`rule_for` over arrays: True where ``me`` and the row may not share space.
+
+    ``kinds`` is 0 for zones and 1 for operations, ``owners`` the owners' bits, ``masks`` the
+    allowed parties of zones or the participants of operations. ``None`` when a party has
+    no bit (the caller then applies :func:`rule_for` one by one).
+    """
+    kind, owner, parties = me
+    ob, pm = bits.bit(owner), bits.mask(parties)
+    if ob < 0 or pm < 0 or bool((owners < 0).any()) or bool((masks < 0).any()):
+        return None
+    other_owner = owners != ob
+    if kind == "zone":
+        return np.asarray((kinds == 1) & other_owner & ((masks & ~pm) != 0))
+    intruders = (pm & ~masks) != 0
+    return np.asarray(other_owner & ((kinds == 1) | intruders))
