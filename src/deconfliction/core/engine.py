@@ -286,19 +286,18 @@ class ConflictIndex:
         keys, entries, volumes = self._party_key.data, self._entries, self._volumes
         lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
         q0, q1 = time.start_s, time.end_s
+        for j in np.nonzero(status == 2)[0].tolist():  # a kernel did not converge
+            s = separation(vol.outline, volumes[int(rows[j])].outline, limit_m=float(req_m[j]))
+            status[j] = 0 if s.exact else 1
+            sep_m[j], (wlat[j], wlon[j]) = s.separation_m, s.witness
+        hit = np.nonzero((status == 0) & (sep_m <= req_m))[0]
+        rows = rows[hit]
         # plain Python numbers from here: far cheaper than numpy scalars one at a time
-        for i, req, sep, status_j, w_lat, w_lon, s0, s1 in zip(
-            rows.tolist(), req_m.tolist(), sep_m.tolist(), status.tolist(), wlat.tolist(),
-            wlon.tolist(), c["t0"][rows].tolist(), c["t1"][rows].tolist(), strict=True,
+        for i, req, sep, w_lat, w_lon, s0, s1 in zip(
+            rows.tolist(), req_m[hit].tolist(), sep_m[hit].tolist(), wlat[hit].tolist(),
+            wlon[hit].tolist(), c["t0"][rows].tolist(), c["t1"][rows].tolist(), strict=True,
         ):
             other = volumes[i]
-            if status_j == 2:  # a kernel did not converge: GeographicLib decides
-                s = separation(vol.outline, other.outline, limit_m=req)
-                if not s.exact or not s.separation_m <= req:
-                    continue
-                sep, (w_lat, w_lon) = s.separation_m, s.witness
-            elif status_j == 1 or not sep <= req:
-                continue
             entry = entries[i]
             pk = int(keys[i])
             if pk not in rules:
