@@ -545,45 +545,56 @@ def edges_edges_distance(
                             bvlat[bstart[j]], bvlon[bstart[j]], baz[j], blen[j])
             return 0.0, lat, lon, lat, lon, True, True
     # apart and not crossing: the least vertex-to-edge distance is the distance
-    least, upper = math.inf, math.inf
-    for i in range(dab.shape[0]):
-        for j in range(dab.shape[1]):
-            err = _error_bound(dab[i, j] + blen[j])
-            least = min(least, dab[i, j] - err)
-            upper = min(upper, dab[i, j] + err)
-    for i in range(dba.shape[0]):
-        for j in range(dba.shape[1]):
-            err = _error_bound(dba[i, j] + alen[j])
-            least = min(least, dba[i, j] - err)
-            upper = min(upper, dba[i, j] + err)
+    least_ab, upper_ab = _bounds(dab, blen)
+    least_ba, upper_ba = _bounds(dba, alen)
+    least, upper = min(least_ab, least_ba), min(upper_ab, upper_ba)
     if least > limit_m:
         return least, avlat[0], avlon[0], bvlat[0], bvlon[0], False, True
-    best, pa_lat, pa_lon, pb_lat, pb_lon = math.inf, 0.0, 0.0, 0.0, 0.0
-    for i in range(dab.shape[0]):
-        for j in range(dab.shape[1]):
-            if dab[i, j] - _error_bound(dab[i, j] + blen[j]) > upper:
+    d1, p1l, p1o, f1l, f1o, ok1 = _closest(dab, blen, upper, avlat, avlon, bvlat, bvlon,
+                                           bstart, baz)
+    d2, p2l, p2o, f2l, f2o, ok2 = _closest(dba, alen, upper, bvlat, bvlon, avlat, avlon,
+                                           astart, aaz)
+    if not (ok1 and ok2):
+        return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
+    if d1 <= d2:  # a's vertex to b's edge
+        return d1, p1l, p1o, f1l, f1o, True, True
+    return d2, f2l, f2o, p2l, p2o, True, True  # b's vertex to a's edge
+
+
+@jit
+def _bounds(d: np.ndarray, length: np.ndarray) -> tuple[float, float]:
+    """Least lower and least upper bound of the exact distances behind the spherical ``d``
+    (vertex i to edge j of ``length[j]``)."""
+    least, upper = math.inf, math.inf
+    for i in range(d.shape[0]):
+        for j in range(d.shape[1]):
+            err = _error_bound(d[i, j] + length[j])
+            least = min(least, d[i, j] - err)
+            upper = min(upper, d[i, j] + err)
+    return least, upper
+
+
+@jit
+def _closest(
+    d: np.ndarray, length: np.ndarray, upper: float, plat: np.ndarray, plon: np.ndarray,
+    vlat: np.ndarray, vlon: np.ndarray, start: np.ndarray, az: np.ndarray,
+) -> tuple[float, float, float, float, float, bool]:
+    """Exact least distance from the points to the edges, over the pairs whose spherical
+    lower bound is below ``upper``: ``(distance_m, point lat, lon, foot lat, lon, ok)``."""
+    best, pl, po, fl, fo = math.inf, 0.0, 0.0, 0.0, 0.0
+    for i in range(d.shape[0]):
+        for j in range(d.shape[1]):
+            if d[i, j] - _error_bound(d[i, j] + length[j]) > upper:
                 continue
-            s = bstart[j]
-            d, fl, fo, _, ok = point_segment_one(
-                avlat[i], avlon[i], bvlat[s], bvlon[s], baz[j], blen[j]
+            s = start[j]
+            dist, flat, flon, _, ok = point_segment_one(
+                plat[i], plon[i], vlat[s], vlon[s], az[j], length[j]
             )
             if not ok:
-                return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
-            if d < best:
-                best, pa_lat, pa_lon, pb_lat, pb_lon = d, avlat[i], avlon[i], fl, fo
-    for i in range(dba.shape[0]):
-        for j in range(dba.shape[1]):
-            if dba[i, j] - _error_bound(dba[i, j] + alen[j]) > upper:
-                continue
-            s = astart[j]
-            d, fl, fo, _, ok = point_segment_one(
-                bvlat[i], bvlon[i], avlat[s], avlon[s], aaz[j], alen[j]
-            )
-            if not ok:
-                return 0.0, 0.0, 0.0, 0.0, 0.0, False, False
-            if d < best:
-                best, pa_lat, pa_lon, pb_lat, pb_lon = d, fl, fo, bvlat[i], bvlon[i]
-    return best, pa_lat, pa_lon, pb_lat, pb_lon, True, True
+                return 0.0, 0.0, 0.0, 0.0, 0.0, False
+            if dist < best:
+                best, pl, po, fl, fo = dist, plat[i], plon[i], flat, flon
+    return best, pl, po, fl, fo, True
 
 
 @jit
