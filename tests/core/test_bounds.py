@@ -16,6 +16,7 @@ from pyproj import Geod
 
 from deconfliction.core.bounds import bbox_of, cap_of
 from deconfliction.core.outline import BBox, Circle, Corridor, Outline, Polygon
+from geodesic_samples import edge_samples
 
 GEOD = Geod(ellps="WGS84")
 Samples = tuple[np.ndarray, np.ndarray]
@@ -25,15 +26,7 @@ def core_samples(outline: Outline, per_edge: int = 400) -> Samples:
     """Points of the core: a circle's centre, or points spread along every geodesic edge."""
     if isinstance(outline, Circle):
         return np.array([outline.lat]), np.array([outline.lon])
-    e = outline.edges
-    lats, lons = [], []
-    for a, b in zip(e.start.tolist(), e.end.tolist(), strict=True):
-        pts = GEOD.npts(
-            e.vlon[a], e.vlat[a], e.vlon[b], e.vlat[b], per_edge, initial_idx=0, terminus_idx=0
-        )
-        lons += [p[0] for p in pts]
-        lats += [p[1] for p in pts]
-    return np.array(lats), np.array(lons)
+    return edge_samples(outline, per_edge)
 
 
 def grown_samples(outline: Outline, grow_m: float, azimuths: int = 180) -> Samples:

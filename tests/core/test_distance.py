@@ -11,6 +11,7 @@ from pyproj import Geod
 
 from deconfliction.core.distance import core_distance, point_in_area, separation
 from deconfliction.core.outline import Circle, Corridor, Outline, Polygon
+from geodesic_samples import edge_samples
 
 GEOD = Geod(ellps="WGS84")
 LatLon = tuple[float, float]
@@ -20,20 +21,8 @@ def geodesic_m(p: LatLon, q: LatLon) -> float:
     return float(GEOD.inv(p[1], p[0], q[1], q[0])[2])
 
 
-def edge_samples(outline: Polygon | Corridor, per_edge: int = 2_000) -> tuple[np.ndarray, ...]:
-    e = outline.edges
-    lats, lons = [], []
-    for a, b in zip(e.start.tolist(), e.end.tolist(), strict=True):
-        pts = GEOD.npts(
-            e.vlon[a], e.vlat[a], e.vlon[b], e.vlat[b], per_edge, initial_idx=0, terminus_idx=0
-        )
-        lons += [p[0] for p in pts]
-        lats += [p[1] for p in pts]
-    return np.array(lats), np.array(lons)
-
-
 def brute_point_to_edges(p: LatLon, outline: Polygon | Corridor) -> float:
-    lat, lon = edge_samples(outline)
+    lat, lon = edge_samples(outline, 2_000)
     _, _, d = GEOD.inv(np.full(lat.size, p[1]), np.full(lat.size, p[0]), lon, lat)
     return float(d.min())
 
