@@ -54,8 +54,14 @@ lint: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## run: the service on http://127.0.0.1:8000 (docs at /docs) with the At Tanf scenario on a
+## fresh SQLite file; each party's token is printed and kept in .run/attanf.db.tokens.json.
+RUN_DB := .run/attanf.db
 run: $(STAMP)
+	mkdir -p .run
+	rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm $(RUN_DB).tokens.json
 	$(BIN)/deconfliction demo
+	exec $(BIN)/deconfliction serve --db $(RUN_DB) --scenario attanf
 
 ## bench: every bench/bench_*.py in order; the scripts write into bench/results/.
 bench: $(STAMP) system-deps

@@ -21,7 +21,9 @@ from typing import Annotated, Any, Literal, NoReturn
 import typer
 from rich.console import Console
 
+from deconfliction.cli_ledger import ledger_app
 from deconfliction.cli_render import conflict_table, object_table, volume_table, window_text
+from deconfliction.cli_service import register as register_service_commands
 from deconfliction.core.conflict import Conflict
 from deconfliction.core.errors import DeconflictionError, ValidationError
 from deconfliction.core.objects import Operation, OperationState, Zone
@@ -47,6 +49,7 @@ op_app = typer.Typer(help="Operations: planned activities in space and time.",
                      no_args_is_help=True)
 app.add_typer(zone_app, name="zone")
 app.add_typer(op_app, name="op")
+register_service_commands(app, ledger_app)
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,22 @@ def test_relative_sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert (tmp_path / "rel.db").exists()
 
 
-@pytest.mark.parametrize(
-    "url", ["postgresql://u@localhost/db", "postgres://x", "postgresql+psycopg://x/y",
-            "mysql://x", "sqlite://", "sqlite:///:memory:"],
-)
+@pytest.mark.parametrize("url", ["mysql://x", "sqlite://", "sqlite:///:memory:"])
 def test_unsupported(url: str) -> None:
     with pytest.raises(StoreError) as err:
         open_store(url)
     assert err.value.code == "UNSUPPORTED_STORE"
+
+
+def test_an_unreachable_postgres_is_a_store_error() -> None:
+    with pytest.raises(StoreError) as err:
+        open_store("postgresql://nobody@127.0.0.1:1/none")
+    assert err.value.code == "STORE_FAILURE"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg"])
+def test_postgres_forms(fresh_postgres_url: str, scheme: str) -> None:
+    url = scheme + fresh_postgres_url[fresh_postgres_url.index("://"):]
+    with open_store(url) as store:
+        assert store.dialect == "postgresql"

@@ -5,10 +5,10 @@
 ...     with open_store(pathlib.Path(tmp) / "d.db") as store:
 ...         store.list_zones()
 []
->>> open_store("postgresql://localhost/deconfliction")
+>>> open_store("mysql://localhost/deconfliction")
 Traceback (most recent call last):
 ...
-deconfliction.core.errors.StoreError: store: PostgreSQL is not supported yet; use a SQLite path
+deconfliction.core.errors.StoreError: store: unknown store scheme 'mysql'
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from pathlib import Path
 
 from deconfliction.core.errors import StoreError
 from deconfliction.store.port import ObjectKind, Store, StoredObject
+from deconfliction.store.sql import SqlStore
 from deconfliction.store.sqlite import SqliteStore
 
-__all__ = ["ObjectKind", "SqliteStore", "Store", "StoredObject", "open_store"]
+__all__ = ["ObjectKind", "SqlStore", "SqliteStore", "Store", "StoredObject", "open_store"]
 
 
-def open_store(url_or_path: str | Path) -> Store:
-    """A store for a SQLite path or ``sqlite:///path`` URL (``postgresql://`` not yet)."""
+def open_store(url_or_path: str | Path) -> SqlStore:
+    """A store for a SQLite path, a ``sqlite:///path`` URL or a ``postgresql://`` URL."""
     if isinstance(url_or_path, Path):
         return SqliteStore(url_or_path)
     text = str(url_or_path)
@@ -35,7 +36,5 @@ def open_store(url_or_path: str | Path) -> Store:
             raise StoreError("UNSUPPORTED_STORE", f"{text}: give a file, sqlite:///path", "store")
         return SqliteStore(rest[1:])
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
-        raise StoreError(
-            "UNSUPPORTED_STORE", "PostgreSQL is not supported yet; use a SQLite path", "store"
-        )
+        return SqlStore("postgresql+psycopg://" + rest if "+" not in scheme else text)
     raise StoreError("UNSUPPORTED_STORE", f"unknown store scheme {scheme!r}", "store")

@@ -1,4 +1,5 @@
-"""The SQLite store against real files: round trips, versions, atomic writes, WAL."""
+"""The store contract, run on SQLite files and on a real PostgreSQL + PostGIS: round trips,
+versions, atomic writes; then what is particular to each backend."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import sample_objects as samples
 from deconfliction.core.errors import ConflictStateError, NotFoundError, StoreError
 from deconfliction.core.objects import OperationState
-from deconfliction.store import SqliteStore, Store, open_store
+from deconfliction.store import SqliteStore, SqlStore, Store, open_store
 
 
 @pytest.fixture
@@ -21,22 +23,22 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(db) as s:
+def store(store_url: str) -> Iterator[SqlStore]:
+    with open_store(store_url) as s:
         yield s
 
 
-def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+def _rows(store: SqlStore, sql: str) -> list[tuple[object, ...]]:
+    with store.read() as tx:
+        return [tuple(r) for r in tx.conn.execute(sa.text(sql))]
 
 
-def test_it_is_a_store(store: SqliteStore) -> None:
+def test_it_is_a_store(store: SqlStore) -> None:
     s: Store = store
     assert s.list_zones() == [] and s.list_operations() == []
 
 
-def test_round_trip_every_outline(store: SqliteStore) -> None:
+def test_round_trip_every_outline(store: SqlStore) -> None:
     at_tanf_zone = samples.at_tanf_zone()
     exercise = samples.exercise()
     pursuit = samples.pursuit()
@@ -50,36 +52,35 @@ def test_round_trip_every_outline(store: SqliteStore) -> None:
     assert store.list_operations() == [convoy, exercise, pursuit]
 
 
-def test_survives_close_and_reopen(db: Path) -> None:
+def test_survives_close_and_reopen(store_url: str) -> None:
     at_tanf_zone = samples.at_tanf_zone()
     exercise = samples.exercise()
-    with SqliteStore(db) as s:
+    with open_store(store_url) as s:
         s.put(at_tanf_zone)
         s.put(exercise)
-    with open_store(f"sqlite:///{db}") as s2:
+    with open_store(store_url) as s2:
         assert s2.get_zone(at_tanf_zone.id).version == at_tanf_zone.version
         assert s2.get_operation(exercise.id) == exercise
 
 
-def test_wal_mode_and_schema(store: SqliteStore, db: Path) -> None:
+def test_schema_and_columns(store: SqlStore) -> None:
     exercise = samples.exercise()
     store.put(exercise)
-    assert _rows(db, "PRAGMA journal_mode") == [("wal",)]
-    assert _rows(db, "SELECT version FROM schema_version") == [(1,)]
+    assert _rows(store, "SELECT version_num FROM alembic_version") == [("0002",)]
     [(owner, version, state, t0, t1)] = _rows(
-        db, "SELECT owner, version, state, time_start_s, time_end_s FROM operations"
+        store, "SELECT owner, version, state, time_start_s, time_end_s FROM operations"
     )
     assert (owner, version, state) == ("coalition", exercise.version, "accepted")
     assert (t0, t1) == (exercise.validity.start_s, exercise.validity.end_s)
 
 
-def test_bbox_columns_are_conservative(store: SqliteStore, db: Path) -> None:
+def test_bbox_columns_are_conservative(store: SqlStore) -> None:
     exercise = samples.exercise()
     at_tanf_zone = samples.at_tanf_zone()
     antimeridian_zone = samples.antimeridian_zone()
     store.put_many([exercise, at_tanf_zone, antimeridian_zone])
     boxes = {r[0]: r[1:] for r in _rows(
-        db, "SELECT id, min_lat, min_lon, max_lat, max_lon, time_start_s, time_end_s "
+        store, "SELECT id, min_lat, min_lon, max_lat, max_lon, time_start_s, time_end_s "
             "FROM zones UNION ALL SELECT id, min_lat, min_lon, max_lat, max_lon, "
             "time_start_s, time_end_s FROM operations")}
     # 25 km + a 2 km buffer is at least 0.2435° of latitude (111 km per degree at most)
@@ -93,7 +94,7 @@ def test_bbox_columns_are_conservative(store: SqliteStore, db: Path) -> None:
     assert boxes["at-tanf"][5] is None
 
 
-def test_version_mismatch_and_not_new(store: SqliteStore) -> None:
+def test_version_mismatch_and_not_new(store: SqlStore) -> None:
     exercise = samples.exercise()
     store.put(exercise)
     moved = exercise.transition(OperationState.ACTIVE)
@@ -110,13 +111,13 @@ def test_version_mismatch_and_not_new(store: SqliteStore) -> None:
     assert store.put(exercise) is exercise  # without expected_version: plain replace
 
 
-def test_expected_version_of_a_missing_object(store: SqliteStore) -> None:
+def test_expected_version_of_a_missing_object(store: SqlStore) -> None:
     exercise = samples.exercise()
     with pytest.raises(NotFoundError):
         store.put(exercise, expected_version="abc")
 
 
-def test_not_found(store: SqliteStore) -> None:
+def test_not_found(store: SqlStore) -> None:
     with pytest.raises(NotFoundError) as err:
         store.get_zone("nowhere")
     assert (err.value.code, err.value.field) == ("NOT_FOUND", "id")
@@ -126,7 +127,7 @@ def test_not_found(store: SqliteStore) -> None:
         store.delete("zone", "nowhere")
 
 
-def test_delete(store: SqliteStore) -> None:
+def test_delete(store: SqlStore) -> None:
     at_tanf_zone = samples.at_tanf_zone()
     exercise = samples.exercise()
     store.put_many([at_tanf_zone, exercise])
@@ -140,7 +141,7 @@ def test_delete(store: SqliteStore) -> None:
     assert store.list_zones() == [] and store.list_operations() == []
 
 
-def test_ids_are_unique_across_kinds(store: SqliteStore) -> None:
+def test_ids_are_unique_across_kinds(store: SqlStore) -> None:
     at_tanf_zone = samples.at_tanf_zone()
     exercise = samples.exercise()
     store.put(at_tanf_zone)
@@ -149,7 +150,7 @@ def test_ids_are_unique_across_kinds(store: SqliteStore) -> None:
     assert (err.value.code, err.value.field) == ("ID_IN_USE", "id")
 
 
-def test_a_failing_batch_writes_nothing(store: SqliteStore) -> None:
+def test_a_failing_batch_writes_nothing(store: SqlStore) -> None:
     at_tanf_zone = samples.at_tanf_zone()
     exercise = samples.exercise()
     convoy = samples.convoy()
@@ -162,22 +163,22 @@ def test_a_failing_batch_writes_nothing(store: SqliteStore) -> None:
     assert store.list_zones() == []
 
 
-def test_a_database_constraint_rolls_the_batch_back(store: SqliteStore) -> None:
+def test_a_database_constraint_rolls_the_batch_back(store: SqlStore) -> None:
     # the core forbids an empty version token; force one past it to reach the table's CHECK
     at_tanf_zone = samples.at_tanf_zone()
     unversioned = samples.exercise()
     object.__setattr__(unversioned, "version", "")
     with pytest.raises(StoreError) as err:
         store.put_many([at_tanf_zone, unversioned])
-    assert err.value.code == "STORE_FAILURE" and "CHECK" in err.value.message
+    assert err.value.code == "STORE_FAILURE" and "check" in err.value.message.lower()
     assert store.list_zones() == [] and store.list_operations() == []
     store.put(at_tanf_zone)  # the store still works
     assert store.list_zones() == [at_tanf_zone]
 
 
-def test_two_stores_on_one_file_see_each_other(db: Path) -> None:
+def test_two_stores_on_one_database_see_each_other(store_url: str) -> None:
     at_tanf_zone = samples.at_tanf_zone()
-    with SqliteStore(db) as a, SqliteStore(db) as b:
+    with open_store(store_url) as a, open_store(store_url) as b:
         a.put(at_tanf_zone)
         assert b.get_zone("at-tanf") == at_tanf_zone
         revised = at_tanf_zone.revised(name="At Tanf (revised)")
@@ -187,8 +188,8 @@ def test_two_stores_on_one_file_see_each_other(db: Path) -> None:
         assert a.get_zone("at-tanf").name == "At Tanf (revised)"
 
 
-def test_closed_store_refuses(db: Path) -> None:
-    s = SqliteStore(db)
+def test_closed_store_refuses(store_url: str) -> None:
+    s = open_store(store_url)
     s.close()
     s.close()
     with pytest.raises(StoreError) as err:
@@ -204,20 +205,75 @@ def test_unopenable_path_is_a_store_error(tmp_path: Path) -> None:
         SqliteStore(tmp_path)  # a directory
 
 
-def test_a_newer_schema_is_refused(db: Path) -> None:
-    SqliteStore(db).close()
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE schema_version SET version = 99")
+def test_a_newer_schema_is_refused(store_url: str) -> None:
+    with open_store(store_url) as s, s.write() as tx:
+        tx.conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(StoreError) as err:
-        SqliteStore(db)
+        open_store(store_url)
     assert err.value.code == "SCHEMA_TOO_NEW"
 
 
-def test_a_corrupt_row_is_a_store_error(store: SqliteStore, db: Path) -> None:
+def test_a_corrupt_row_is_a_store_error(store: SqlStore) -> None:
     at_tanf_zone = samples.at_tanf_zone()
     store.put(at_tanf_zone)
-    with sqlite3.connect(db) as conn:
-        conn.execute("""UPDATE zones SET body = '{"object": "zone"}'""")
+    with store.write() as tx:
+        tx.conn.execute(sa.text("""UPDATE zones SET body = '{"object": "zone"}'"""))
     with pytest.raises(StoreError) as err:
         store.get_zone("at-tanf")
     assert err.value.code == "CORRUPT_ROW"
+
+
+# -- SQLite only -------------------------------------------------------------------------
+
+
+def test_sqlite_is_in_wal_mode(db: Path) -> None:
+    with SqliteStore(db) as s:
+        assert _rows(s, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_a_release_0_1_database_is_upgraded(db: Path) -> None:
+    """A file written by the first release (schema_version 1, no Alembic) keeps its objects."""
+    zone = samples.at_tanf_zone()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(_RELEASE_0_1_SCHEMA)
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+    with SqliteStore(db) as s:  # the first open stamps 0001 and upgrades
+        s.put(zone)
+    with SqliteStore(db) as s:
+        assert s.get_zone("at-tanf") == zone
+        assert _rows(s, "SELECT version_num FROM alembic_version") == [("0002",)]
+
+
+_RELEASE_0_1_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE zones (id VARCHAR(128) PRIMARY KEY, owner VARCHAR(64) NOT NULL,
+  version VARCHAR(64) NOT NULL, updated_at VARCHAR(40) NOT NULL, body JSON NOT NULL,
+  min_lat FLOAT NOT NULL, min_lon FLOAT NOT NULL, max_lat FLOAT NOT NULL,
+  max_lon FLOAT NOT NULL, time_start_s FLOAT, time_end_s FLOAT);
+CREATE TABLE operations (id VARCHAR(128) PRIMARY KEY, owner VARCHAR(64) NOT NULL,
+  version VARCHAR(64) NOT NULL, updated_at VARCHAR(40) NOT NULL, body JSON NOT NULL,
+  min_lat FLOAT NOT NULL, min_lon FLOAT NOT NULL, max_lat FLOAT NOT NULL,
+  max_lon FLOAT NOT NULL, time_start_s FLOAT, time_end_s FLOAT, state VARCHAR(16) NOT NULL);
+"""
+
+
+def test_migrations_match_the_declared_schema(store: SqlStore) -> None:
+    """What Alembic built is what tables.py declares (no drift between the two)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from deconfliction.store.tables import metadata
+
+    with store.read() as tx:
+        ctx = MigrationContext.configure(tx.conn)
+        diff = [d for d in compare_metadata(ctx, metadata)
+                if not (isinstance(d, tuple) and d[0] == "remove_table"
+                        and d[1].name.startswith("spatial_ref_sys"))]
+    assert diff == []
+
+
+@pytest.mark.postgres
+def test_postgres_has_postgis(fresh_postgres_url: str) -> None:
+    with open_store(fresh_postgres_url) as s:
+        [(version,)] = _rows(s, "SELECT postgis_version()")
+        assert str(version).startswith("3")

@@ -1,0 +1,163 @@
+"""``/zones`` and ``/operations``: create, read, list with spatial and time filters, update,
+delete (zones and drafts), and lifecycle transitions. One router factory serves both kinds.
+"""
+
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from deconfliction.api.auth import need
+from deconfliction.api.schemas import OperationIn, StateIn, ZoneIn, dump
+from deconfliction.channel.service import Principal, Service, WriteResult
+from deconfliction.core.errors import ValidationError
+from deconfliction.core.objects import Zone
+from deconfliction.core.outline import Circle
+from deconfliction.core.timeinterval import TimeInterval, parse_utc
+from deconfliction.core.volume import Volume4D
+from deconfliction.formats.native import object_from_dict
+from deconfliction.store.port import ObjectKind
+
+__all__ = ["router"]
+
+router = APIRouter()
+_SERVICE_KEYS = ("seen", "override", "shared_with")
+
+
+def _service(request: Request) -> Service:
+    s: Service = request.app.state.service
+    return s
+
+
+def _result(res: WriteResult, response: Response) -> dict[str, Any]:
+    response.headers["ETag"] = f'"{res.object.get("version", "")}"'
+    return {"object": res.object, "conflicts": res.conflicts, "messages": res.messages,
+            "ledger_seq": res.ledger_seq}
+
+
+def _if_match(value: str | None) -> str | None:
+    if value is None:
+        return None
+    v = value.strip()
+    if v.startswith("W/"):
+        v = v[2:]
+    return v.strip('"') or None
+
+
+def _near(lat: float | None, lon: float | None, radius_m: float | None) -> Zone | None:
+    given = [v is not None for v in (lat, lon, radius_m)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise ValidationError("BAD_FILTER", "near needs lat, lon and radius_m together", "lat")
+    assert lat is not None and lon is not None and radius_m is not None
+    vol = Volume4D(Circle(lat, lon, radius_m), -1e6, 1e7, TimeInterval(None, None))
+    return Zone(id="~near", name="", owner="server", volumes=(vol,))
+
+
+def _time(value: str | None, field: str) -> datetime | None:
+    return None if value is None else parse_utc(value, field)
+
+
+def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[OperationIn]) -> None:
+    read, write = f"{path}:read", f"{path}:write"
+
+    def save(service: Service, who: Principal, body: ZoneIn | OperationIn, *, create: bool,
+             obj_id: str | None, if_match: str | None) -> WriteResult:
+        data = dump(body, drop=(*_SERVICE_KEYS, "version"))
+        data["object"] = kind
+        if obj_id is not None:
+            if "id" in data and data["id"] != obj_id:
+                raise ValidationError("ID_MISMATCH", "the body names another id", "id")
+            data["id"] = obj_id
+        obj = object_from_dict(data, owner=who.party)  # a new version token every write
+        seen = getattr(body, "seen", None)
+        return service.save(
+            who, obj, expected_version=_if_match(if_match) or body.version, create=create,
+            seen=seen, override=getattr(body, "override", None),
+            shared_with=body.shared_with,
+        )
+
+    @router.post(f"/{path}", status_code=201, tags=[path], summary=f"Create a {kind}",
+                 name=f"create_{kind}")
+    async def create(body: body_model, request: Request, response: Response,  # type: ignore[valid-type]
+                     who: Principal = Depends(need(write))) -> dict[str, Any]:  # noqa: B008
+        res = await run_in_threadpool(save, _service(request), who, body, create=True,
+                                      obj_id=None, if_match=None)
+        response.headers["Location"] = f"/{path}/{res.object['id']}"
+        return _result(res, response)
+
+    @router.get(f"/{path}", tags=[path], summary=f"List {path}", name=f"list_{kind}")
+    async def list_(
+        request: Request,
+        who: Principal = Depends(need(read)),  # noqa: B008
+        owner: Annotated[str | None, Query(max_length=64)] = None,
+        state: Annotated[str | None, Query(max_length=16)] = None,
+        lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+        lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+        radius_m: Annotated[float | None, Query(gt=0, le=10_000_000)] = None,
+        start: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC")] = None,
+        end: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC")] = None,
+    ) -> dict[str, Any]:
+        near = _near(lat, lon, radius_m)
+        items = await run_in_threadpool(
+            _service(request).list_objects, who, kind, owner=owner, state=state, near=near,
+            start=_time(start, "start"), end=_time(end, "end"))
+        return {"items": items, "count": len(items)}
+
+    @router.get(f"/{path}/{{obj_id}}", tags=[path], summary=f"Read a {kind}",
+                name=f"get_{kind}")
+    async def get(obj_id: str, request: Request, response: Response,
+                  who: Principal = Depends(need(read))) -> dict[str, Any]:  # noqa: B008
+        view = _service(request).get(who, obj_id, kind)
+        response.headers["ETag"] = f'"{view.get("version", "")}"'
+        return view
+
+    @router.put(f"/{path}/{{obj_id}}", tags=[path], summary=f"Replace a {kind}",
+                name=f"update_{kind}")
+    async def update(obj_id: str, body: body_model, request: Request,  # type: ignore[valid-type]
+                     response: Response,
+                     who: Principal = Depends(need(write)),  # noqa: B008
+                     if_match: Annotated[str | None, Header(max_length=70)] = None,
+                     ) -> dict[str, Any]:
+        res = await run_in_threadpool(save, _service(request), who, body, create=False,
+                                      obj_id=obj_id, if_match=if_match)
+        return _result(res, response)
+
+    @router.delete(f"/{path}/{{obj_id}}", tags=[path], name=f"delete_{kind}",
+                   summary=f"Withdraw a {kind}" + (" (drafts only)" if kind != "zone" else ""))
+    async def delete(obj_id: str, request: Request, response: Response,
+                     who: Principal = Depends(need(write)),  # noqa: B008
+                     if_match: Annotated[str | None, Header(max_length=70)] = None,
+                     version: Annotated[str | None, Query(max_length=64)] = None,
+                     ) -> dict[str, Any]:
+        res = await run_in_threadpool(_service(request).delete, who, kind, obj_id,
+                                      _if_match(if_match) or version)
+        return {"deleted": obj_id, "messages": res.messages, "ledger_seq": res.ledger_seq}
+
+
+_routes("zone", "zones", ZoneIn)
+_routes("operation", "operations", OperationIn)
+
+
+@router.post("/operations/{obj_id}/state", tags=["operations"], name="transition_operation",
+             summary="Move an operation through its lifecycle")
+async def transition(obj_id: str, body: StateIn, request: Request, response: Response,
+                     who: Principal = Depends(need("operations:write")),  # noqa: B008
+                     if_match: Annotated[str | None, Header(max_length=70)] = None,
+                     ) -> dict[str, Any]:
+    res = await run_in_threadpool(
+        _service(request).transition, who, obj_id, body.state,
+        expected_version=_if_match(if_match) or body.version, override=body.override,
+        seen=body.seen)
+    return _result(res, response)
+
+
+@router.get("/conflicts", tags=["conflicts"], summary="Current conflicts that involve you")
+async def conflicts(request: Request,
+                    who: Principal = Depends(need("operations:read"))  # noqa: B008
+                    ) -> dict[str, Any]:
+    items = await run_in_threadpool(_service(request).conflicts, who)
+    return {"items": items, "count": len(items)}

@@ -1,0 +1,221 @@
+"""The SQL store: SQLite (embedded default, WAL) or PostgreSQL + PostGIS, through SQLAlchemy 2.
+
+One class for both databases; they differ only in how a connection is set up and how writes
+are serialised:
+
+* SQLite: every write transaction is ``BEGIN IMMEDIATE`` (one writer at a time, across
+  processes); reads see one snapshot.
+* PostgreSQL: every write transaction first takes a transaction-scoped advisory lock, so the
+  check-then-write of the service is serialised across processes just as on SQLite.
+
+The schema is created and upgraded by Alembic (:mod:`deconfliction.store.migrations`) when
+the store is opened. A failure inside a transaction rolls everything back: a failed request
+leaves no trace.
+
+The simple object port (:class:`~deconfliction.store.port.Store`: ``put``/``get``/``list``/
+``delete``) is kept on top for the library and the CLI; the service works with
+:meth:`SqlStore.write` and :meth:`SqlStore.read`, which yield a :class:`~deconfliction.store.tx.Tx`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from deconfliction.core.errors import StoreError
+from deconfliction.core.objects import Operation, Zone
+from deconfliction.store.port import ObjectKind, StoredObject
+from deconfliction.store.tx import Tx
+
+__all__ = ["HEAD_REVISION", "SqlStore", "migrate"]
+
+T = TypeVar("T", Zone, Operation)
+_BUSY_TIMEOUT_MS = 30_000
+#: the advisory lock that serialises writers on PostgreSQL ("deco" in ASCII)
+_PG_WRITE_LOCK = 0x6465636F
+#: the newest schema revision this code knows
+HEAD_REVISION = "0002"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # let SQLAlchemy's "begin" event, not the driver, open transactions
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        f"busy_timeout={_BUSY_TIMEOUT_MS}",
+    ):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def migrate(conn: Connection) -> None:
+    """Bring the schema on ``conn`` to :data:`HEAD_REVISION` (inside the caller's transaction).
+
+    A database written by release 0.1 (a ``schema_version`` table, no Alembic) is taken as
+    revision 0001. A database newer than this code is refused with ``SCHEMA_TOO_NEW``.
+    """
+    insp = sa.inspect(conn)
+    names = set(insp.get_table_names())
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    if "alembic_version" in names:
+        found = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        if found is not None and found > HEAD_REVISION:
+            raise StoreError(
+                "SCHEMA_TOO_NEW",
+                f"the database has schema revision {found}; this program knows "
+                f"{HEAD_REVISION}: upgrade deconfliction",
+            )
+        if found == HEAD_REVISION:
+            return
+    elif "schema_version" in names:
+        found = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar()
+        if found is not None and found > 1:
+            raise StoreError(
+                "SCHEMA_TOO_NEW",
+                f"the database has schema version {found}: upgrade deconfliction",
+            )
+        command.stamp(cfg, "0001")
+    command.upgrade(cfg, "head")
+
+
+class SqlStore:
+    """Zones, operations, parties, messages and the ledger in one SQL database."""
+
+    def __init__(self, url: str | sa.URL, *, label: str | None = None) -> None:
+        self.url = sa.make_url(url)
+        self.dialect = self.url.get_backend_name()
+        self.label = label or self.url.render_as_string(hide_password=True)
+        self._closed = False
+        if self.dialect == "sqlite":
+            self._engine = sa.create_engine(self.url, pool_size=8, max_overflow=32)
+            event.listen(self._engine, "connect", _sqlite_connect)
+            event.listen(self._engine, "begin", _sqlite_begin)
+            self._writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
+        elif self.dialect == "postgresql":
+            if self.url.drivername == "postgresql":
+                self.url = self.url.set(drivername="postgresql+psycopg")
+            self._engine = sa.create_engine(
+                self.url, pool_size=8, max_overflow=32, pool_pre_ping=True
+            )
+            self._writer = self._engine.execution_options()
+        else:
+            raise StoreError("UNSUPPORTED_STORE", f"unknown database {self.dialect!r}", "store")
+        try:
+            with self._tx(write=True) as conn:
+                migrate(conn)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, write: bool) -> Iterator[Connection]:
+        if self._closed:
+            raise StoreError("STORE_CLOSED", f"the store {self.label} is closed")
+        try:
+            with (self._writer if write else self._engine).begin() as conn:
+                if write and self.dialect == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                yield conn
+        except sa.exc.SQLAlchemyError as err:
+            detail = getattr(err, "orig", None) or err
+            raise StoreError(
+                "STORE_FAILURE", f"{self.label}: {type(detail).__name__}: {detail}"
+            ) from err
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One write transaction, serialised with every other writer (all processes)."""
+        with self._tx(write=True) as conn:
+            yield Tx(conn, self.label)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """One read transaction."""
+        with self._tx(write=False) as conn:
+            yield Tx(conn, self.label)
+
+    # -- the object port --------------------------------------------------------------------
+
+    def put(self, obj: T, expected_version: str | None = None) -> T:
+        """Insert or replace ``obj``; see :meth:`deconfliction.store.port.Store.put`."""
+        with self.write() as tx:
+            tx.put_object(obj, expected_version=expected_version)
+        return obj
+
+    def put_many(self, objects: Iterable[StoredObject]) -> list[StoredObject]:
+        """Insert or replace every object in one transaction."""
+        objs = list(objects)
+        with self.write() as tx:
+            for obj in objs:
+                tx.put_object(obj)
+        return objs
+
+    def delete(self, kind: ObjectKind, obj_id: str, expected_version: str | None = None) -> None:
+        """Remove an object; ``NotFoundError`` if absent, ``VERSION_MISMATCH`` if stale."""
+        with self.write() as tx:
+            tx.delete_object(kind, obj_id, expected_version=expected_version)
+
+    def get_zone(self, zone_id: str) -> Zone:
+        """The zone with ``zone_id``, else ``NotFoundError``."""
+        with self.read() as tx:
+            return tx.get_zone(zone_id)
+
+    def get_operation(self, operation_id: str) -> Operation:
+        """The operation with ``operation_id``, else ``NotFoundError``."""
+        with self.read() as tx:
+            return tx.get_operation(operation_id)
+
+    def list_zones(self) -> list[Zone]:
+        """Every zone, by id."""
+        with self.read() as tx:
+            return [r.obj for r in tx.objects("zone") if isinstance(r.obj, Zone)]
+
+    def list_operations(self) -> list[Operation]:
+        """Every operation, by id."""
+        with self.read() as tx:
+            return [r.obj for r in tx.objects("operation") if isinstance(r.obj, Operation)]
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release every connection."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.label!r})"
+
