@@ -23,6 +23,7 @@ from rich.console import Console
 
 from deconfliction.cli_ledger import ledger_app
 from deconfliction.cli_render import conflict_table, object_table, volume_table, window_text
+from deconfliction.cli_service import local_delete, local_write
 from deconfliction.cli_service import register as register_service_commands
 from deconfliction.core.conflict import Conflict
 from deconfliction.core.errors import DeconflictionError, ValidationError
@@ -30,7 +31,7 @@ from deconfliction.core.objects import Operation, OperationState, Zone
 from deconfliction.formats import load_objects
 from deconfliction.formats._fields import state as parse_state
 from deconfliction.formats.native import object_to_dict
-from deconfliction.store import ObjectKind, Store, open_store
+from deconfliction.store import ObjectKind, SqlStore, Store, open_store
 
 __all__ = ["app", "main"]
 
@@ -87,7 +88,7 @@ def _settings(ctx: typer.Context) -> _Settings:
 
 
 @contextmanager
-def _store(ctx: typer.Context, create: bool) -> Iterator[Store | None]:
+def _store(ctx: typer.Context, create: bool) -> Iterator[SqlStore | None]:
     """The store, or ``None`` when the database does not exist and ``create`` is false."""
     db = _settings(ctx).db
     if not create and not db.exists():
@@ -149,7 +150,7 @@ def _write(
         if conflicts and strict:
             console.print(conflict_table(conflicts, "conflicts (nothing written)"))
             _fail(f"{len(conflicts)} conflict(s); nothing written (--strict)", status=1)
-        store.put_many(ready)
+        local_write(store, ready, {o.id: o.version for o in stored.values()})
     for obj in ready:
         verb = "replaced" if obj.id in stored else "added"
         kind = "zone" if isinstance(obj, Zone) else "operation"
@@ -260,7 +261,7 @@ def _remove(ctx: typer.Context, kind: Literal["zone", "operation"], obj_id: str)
     with _errors(), _store(ctx, create=False) as store:
         if store is None:
             _fail(f"id: no {kind} with id {obj_id!r} (NOT_FOUND)")
-        store.delete(kind, obj_id)
+        local_delete(store, kind, obj_id)
         _console().print(f"removed {kind} {obj_id}")
 
 
@@ -317,7 +318,7 @@ def op_state(
         if conflicts and strict:
             console.print(conflict_table(conflicts, "conflicts (nothing written)"))
             _fail(f"{len(conflicts)} conflict(s); state not changed (--strict)", status=1)
-        store.put(moved, expected_version=op.version)
+        local_write(store, [moved], {op.id: op.version})
     console.print(f"operation {op_id}: {op.state.value} → {moved.state.value} "
                   f"(version {moved.version})")
     if conflicts:

@@ -21,9 +21,18 @@ from deconfliction.channel import ledger as ledger_mod
 from deconfliction.channel.service import SERVER, Service, hash_token
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.core.parties import PartyProfile
-from deconfliction.store import open_store
+from deconfliction.store import SqlStore, open_store
 
-__all__ = ["ADMIN", "open_service", "party_app", "register", "serve", "token_app"]
+__all__ = [
+    "ADMIN",
+    "local_delete",
+    "local_write",
+    "open_service",
+    "party_app",
+    "register",
+    "serve",
+    "token_app",
+]
 
 #: the admin party every deployment has
 ADMIN = "admin"
@@ -44,6 +53,44 @@ def open_service(db: str) -> Service:
         service.put_party(SERVER, PartyProfile(id=ADMIN, name="Administrator", role="admin"),
                           create=True)
     return service
+
+
+#: the justification the ledger records for conflicts written with the local tool
+LOCAL_OVERRIDE = "written with the local tool by the deployment's operator"
+
+
+def _operator() -> Any:
+    from deconfliction.channel.service import ALL_SCOPES, Principal
+
+    return Principal(SERVER, ALL_SCOPES, admin=True)
+
+
+def local_write(store: SqlStore, objects: list[Any], current: dict[str, str]) -> None:
+    """Write ``objects`` as the deployment's operator, through the service (checked,
+    ledgered, the parties concerned told). ``current``: id -> the stored version it
+    replaces. Conflicts are written with :data:`LOCAL_OVERRIDE` (the caller refuses them
+    first under ``--strict``)."""
+    from deconfliction.channel.service import check_object_id
+
+    for obj in objects:  # refuse before writing anything
+        check_object_id(obj.id)
+    service = Service(store)
+    who = _operator()
+    seen = {r["id"]: r["version"] for kind in ("zone", "operation")
+            for r in service.list_objects(who, kind)}
+    for obj in objects:
+        old = current.get(obj.id)
+        service.save(who, obj, expected_version=old, create=old is None, seen=seen,
+                     override=LOCAL_OVERRIDE if service.check(obj) else None)
+        seen[obj.id] = obj.version
+
+
+def local_delete(store: SqlStore, kind: Any, obj_id: str) -> None:
+    """Remove an object as the deployment's operator (ledgered)."""
+    service = Service(store)
+    who = _operator()
+    current = service.get(who, obj_id, kind)["version"]
+    service.delete(who, kind, obj_id, current)
 
 
 def _db_option() -> Any:

@@ -463,6 +463,12 @@ class Service:
                     out.append(c.to_dict())
         return out
 
+    def check(self, obj: StoredObject) -> list[Conflict]:
+        """The conflicts ``obj`` would have with what is stored now (nothing is written)."""
+        with self._lock, self.store.write() as tx:
+            self._sync(tx)
+            return self._index.check(obj)
+
     # -- writing objects --------------------------------------------------------------------
 
     def _authorise_owner(self, who: Principal, owner: str) -> None:
@@ -522,6 +528,9 @@ class Service:
             override, required=True, what="an override", field_name="override")
         with self._write() as (tx, pending):
             current = self._rows.get(obj.id)
+            if current is not None and current.kind != kind:
+                raise ConflictStateError(
+                    "ID_IN_USE", f"id {obj.id!r} is used by a {current.kind}", "id")
             if create and current is not None:
                 raise ConflictStateError("ID_IN_USE", f"id {obj.id!r} is in use", "id")
             if not create:
@@ -703,7 +712,7 @@ class Service:
             if row is None or row.kind != kind or row.obj is None:
                 raise NotFoundError(f"no {kind} with id {obj_id!r}", "id")
             self._authorise_owner(who, row.obj.owner)
-            if isinstance(row.obj, Operation) and row.obj.binding:
+            if isinstance(row.obj, Operation) and row.obj.binding and not who.admin:
                 raise ConflictStateError(
                     "CANNOT_DELETE", "cancel or end a binding operation instead", "state")
             if expected_version is None:
