@@ -33,6 +33,7 @@ log = logging.getLogger("deconfliction.api")
 _STATUS = {
     "UNAUTHENTICATED": 401,
     "FORBIDDEN": 403,
+    "ID_MISMATCH": 422,
     "NOT_OWNER": 403,
     "MISSING_SCOPE": 403,
     "NOT_ADMIN": 403,

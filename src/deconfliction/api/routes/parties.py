@@ -32,6 +32,15 @@ def _public(p: PartyProfile, who: Principal) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "role": p.role, "contact": p.contact}
 
 
+def _profile(body: PartyIn) -> PartyProfile:
+    return PartyProfile(
+        id=body.id, name=body.name, role=body.role, contact=body.contact,
+        escalation_to=body.escalation_to, ack_window_s=body.ack_window_s,
+        webhook_url=body.webhook_url,
+        interests=tuple(volume_from_dict(v.model_dump()) for v in body.interests),
+    )
+
+
 @router.get("/parties", summary="The directory of parties")
 async def parties(request: Request, who: Principal = Depends(authenticate)  # noqa: B008
                   ) -> dict[str, Any]:
@@ -52,12 +61,7 @@ async def create_party(body: PartyIn, request: Request,
                        who: Principal = Depends(need("admin"))  # noqa: B008
                        ) -> dict[str, Any]:
     service = _service(request)
-    profile = PartyProfile(
-        id=body.id, name=body.name, role=body.role, contact=body.contact,
-        escalation_to=body.escalation_to, ack_window_s=body.ack_window_s,
-        webhook_url=body.webhook_url,
-        interests=tuple(volume_from_dict(v.model_dump()) for v in body.interests),
-    )
+    profile = _profile(body)
 
     def work() -> str:
         service.put_party(who.party, profile, create=True)
@@ -65,6 +69,24 @@ async def create_party(body: PartyIn, request: Request,
 
     token = await run_in_threadpool(work)
     return {"party": party_to_dict(profile), "token": token}
+
+
+@router.put("/parties/{party}", summary="Update a party's profile (itself or an admin; "
+            "only an admin changes a role)")
+async def update_party(party: str, body: PartyIn, request: Request,
+                       who: Principal = Depends(authenticate)  # noqa: B008
+                       ) -> dict[str, Any]:
+    service = _service(request)
+    if body.id != party:
+        raise ApiError("ID_MISMATCH", "the body names another party", "id")
+    if not who.admin and who.party != party:
+        raise ApiError("FORBIDDEN", "a party may update only its own profile")
+    current = service.party(party)
+    if body.role != current.role and not who.admin:
+        raise ApiError("NOT_ADMIN", "only an admin changes a role", "role")
+    profile = _profile(body)
+    await run_in_threadpool(service.put_party, who.party, profile, create=False)
+    return party_to_dict(profile)
 
 
 @router.post("/token", summary="A short-lived JWT for the caller (scopes at most its own)")
