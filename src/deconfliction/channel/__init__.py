@@ -1,0 +1,1 @@
+"""Messages between parties and the verifiable record of them (:mod:`.ledger`)."""
