@@ -91,7 +91,7 @@ __all__ = [
 #: ``prev_hash`` of the first entry: the hash "before" a ledger's first entry
 GENESIS_HASH = "0" * 64
 
-_MAX_DEPTH = 64  # payloads nested deeper are refused (and cycles cannot recurse forever)
+_MAX_DEPTH = 500  # where the walk that names a fault gives up (a cycle, or deeper than dumps goes)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
@@ -118,16 +118,28 @@ def canonical_json(value: object) -> bytes:
     ...
     deconfliction.core.errors.ValidationError: x[1]: nan is not a finite number
     """
-    found = _json_problem(value, 0)
-    if found is not None:
-        path, what = found
-        raise ValidationError("NOT_CANONICAL", what, path.removeprefix(".") or None)
+    error: str | None = None
     try:
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False)
+        text = _dumps(value)
+    except (TypeError, ValueError, RecursionError) as err:
+        text, error = "", f"not canonical JSON: {err}"
+    # dumps quietly turns non-string keys into strings; reading back shows it (fast, in C)
+    if error is not None or json.loads(text) != value:
+        found = _json_problem(value, 0)  # slow path: name the value at fault
+        if found is not None:
+            raise ValidationError("NOT_CANONICAL", found[1], found[0].removeprefix(".") or None)
+        if error is not None:
+            raise ValidationError("NOT_CANONICAL", error)
+        # else only tuples differed, and a tuple is a JSON array
+    try:
         return text.encode("utf-8")
-    except ValueError as err:  # lone surrogates, integers too long to print
-        raise ValidationError("NOT_CANONICAL", f"not canonical JSON: {err}") from None
+    except UnicodeEncodeError as err:  # a lone surrogate
+        raise ValidationError("NOT_CANONICAL", f"not UTF-8 text: {err.reason}") from None
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
 
 
 def _json_problem(value: object, depth: int) -> tuple[str, str] | None:
@@ -216,7 +228,11 @@ def _hash_header(seq: int, at: str, actor: str, signer: str, kind: str, subject:
     header = {"seq": seq, "at": at, "actor": actor, "signer": signer, "kind": kind,
               "subject": subject, "parties": parties, "payload_hash": payload_hash,
               "prev_hash": prev_hash}
-    return hashlib.sha256(canonical_json(header)).hexdigest()
+    # The header's own keys are strings, so plain dumps is canonical_json here (and faster).
+    try:
+        return hashlib.sha256(_dumps(header).encode("utf-8")).hexdigest()
+    except (TypeError, ValueError) as err:
+        raise ValidationError("NOT_CANONICAL", f"the header is not JSON: {err}") from None
 
 
 def append(
@@ -429,9 +445,12 @@ def entry_from_dict(d: object) -> LedgerEntry:
     if payload is not None:
         if not isinstance(payload, dict):
             raise ValidationError(_ENTRY, "payload must be a JSON object or null", "payload")
-        found = _json_problem(payload, 0)
-        if found is not None:
-            raise ValidationError(_ENTRY, found[1], "payload" + found[0])
+        try:
+            canonical_json(payload)  # JSON text can still hold 1e999, which reads as inf
+        except ValidationError as err:
+            raise ValidationError(_ENTRY, err.message, "payload" + (
+                "." + err.field if err.field and err.field[0] != "[" else err.field or "")
+            ) from None
     return LedgerEntry(
         seq=seq,
         at=_at(d["at"], "at"),
@@ -518,7 +537,7 @@ def read_jsonl(text_or_lines: str | bytes | Iterable[str | bytes]) -> list[Ledge
         except json.JSONDecodeError as err:
             raise ValidationError(_ENTRY, f"not JSON: {err.msg} at column {err.colno}",
                                   where) from None
-        except ValueError as err:  # _NotStrictJsonError, or an integer too long to read
+        except (ValueError, RecursionError) as err:  # _NotStrictJsonError, huge numbers, nesting
             raise ValidationError(_ENTRY, f"not strict JSON: {err}", where) from None
         try:
             entries.append(entry_from_dict(data))
