@@ -643,6 +643,7 @@ def test_any_single_byte_change_is_refused_caught_or_neutral(data: st.DataObject
     try:
         entries = read_jsonl(changed)
     except ValidationError:
+        assert not neutral(original, at, new), (at, new)
         return  # refused
     report = verify(entries, KEYS)
     same = to_jsonl(entries).encode("utf-8") == original

@@ -56,6 +56,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -118,13 +119,19 @@ def canonical_json(value: object) -> bytes:
     ...
     deconfliction.core.errors.ValidationError: x[1]: nan is not a finite number
     """
+    return _canonical(value)[0]
+
+
+def _canonical(value: object) -> tuple[bytes, object]:
+    """:func:`canonical_json` of ``value``, and ``value`` read back from it (a deep copy)."""
     error: str | None = None
     try:
         text = _dumps(value)
     except (TypeError, ValueError, RecursionError) as err:
         text, error = "", f"not canonical JSON: {err}"
     # dumps quietly turns non-string keys into strings; reading back shows it (fast, in C)
-    if error is not None or json.loads(text) != value:
+    copy = None if error is not None else json.loads(text)
+    if error is not None or copy != value:
         found = _json_problem(value, 0)  # slow path: name the value at fault
         if found is not None:
             raise ValidationError("NOT_CANONICAL", found[1], found[0].removeprefix(".") or None)
@@ -132,7 +139,7 @@ def canonical_json(value: object) -> bytes:
             raise ValidationError("NOT_CANONICAL", error)
         # else only tuples differed, and a tuple is a JSON array
     try:
-        return text.encode("utf-8")
+        return text.encode("utf-8"), copy
     except UnicodeEncodeError as err:  # a lone surrogate
         raise ValidationError("NOT_CANONICAL", f"not UTF-8 text: {err.reason}") from None
 
@@ -309,7 +316,7 @@ def append_after(
                               "parties")
     body = _as_dict(payload, "payload")
     try:
-        raw = canonical_json(body)
+        raw, copy = _canonical(body)  # the copy is the entry's own: exactly what was hashed
     except ValidationError as err:
         raise err.with_field_prefix("payload") from None
     sorted_parties = tuple(sorted({_name(p, "parties") for p in parties}))
@@ -321,7 +328,7 @@ def append_after(
         seq=seq + 1, at=at, actor=actor, signer=signer, kind=kind, subject=subject,
         parties=sorted_parties, payload_hash=p_hash, prev_hash=prev_hash, hash=h,
         signature=_b64(key.sign(h.encode("ascii"))),
-        payload=json.loads(raw),  # a private copy of exactly what was hashed
+        payload=cast(dict[str, object], copy),
     )
 
 
