@@ -1,0 +1,126 @@
+"""Canonical JSON: the one byte string a JSON value hashes as, and strict JSON reading.
+
+Canonical means UTF-8, keys sorted, no insignificant whitespace, non-ASCII text as itself and
+only finite numbers, so that equal values always give equal bytes. Reading is strict the
+other way round: a repeated key or ``NaN`` is refused, not quietly resolved.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from deconfliction.core.errors import ValidationError
+
+__all__ = [
+    "NotStrictJsonError",
+    "canonical_and_copy",
+    "canonical_json",
+    "dumps_unchecked",
+    "loads_strict",
+]
+
+_MAX_DEPTH = 500  # where the walk that names a fault gives up (a cycle, or deeper than dumps goes)
+
+
+def canonical_json(value: object) -> bytes:
+    """Return ``value`` as canonical JSON: UTF-8, sorted keys, no spaces, no escapes beyond JSON's.
+
+    Only ``dict`` (with ``str`` keys), ``list``/``tuple``, ``str``, ``int``, finite ``float``,
+    ``bool`` and ``None`` are allowed; anything else raises :class:`ValidationError`
+    ``NOT_CANONICAL`` with the path of the offending value as its field.
+
+    >>> canonical_json({"b": [1, 2.5, None], "a": "Tanf – التنف"}).decode()
+    '{"a":"Tanf – التنف","b":[1,2.5,null]}'
+    >>> canonical_json({"x": [0.0, float("nan")]})
+    Traceback (most recent call last):
+    ...
+    deconfliction.core.errors.ValidationError: x[1]: nan is not a finite number
+    """
+    return canonical_and_copy(value)[0]
+
+
+def canonical_and_copy(value: object) -> tuple[bytes, object]:
+    """:func:`canonical_json` of ``value``, and ``value`` read back from it (a deep copy)."""
+    error: str | None = None
+    try:
+        text = dumps_unchecked(value)
+    except (TypeError, ValueError, RecursionError) as err:
+        text, error = "", f"not canonical JSON: {err}"
+    # dumps quietly turns non-string keys into strings; reading back shows it (fast, in C)
+    copy = None if error is not None else json.loads(text)
+    if error is not None or copy != value:
+        found = _json_problem(value, 0)  # slow path: name the value at fault
+        if found is not None:
+            raise ValidationError("NOT_CANONICAL", found[1], found[0].removeprefix(".") or None)
+        if error is not None:
+            raise ValidationError("NOT_CANONICAL", error)
+        # else only tuples differed, and a tuple is a JSON array
+    try:
+        return text.encode("utf-8"), copy
+    except UnicodeEncodeError as err:  # a lone surrogate
+        raise ValidationError("NOT_CANONICAL", f"not UTF-8 text: {err.reason}") from None
+
+
+def dumps_unchecked(value: object) -> str:
+    """Canonical JSON text of ``value``, without :func:`canonical_json`'s read-back check.
+
+    Only for values whose keys are known to be strings; ``TypeError``/``ValueError`` else.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def _json_problem(value: object, depth: int) -> tuple[str, str] | None:
+    """``(path, problem)`` for the first value that JSON cannot hold exactly, else ``None``."""
+    if value is None or isinstance(value, (str, int)):  # bool is an int
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else ("", f"{value} is not a finite number")
+    if depth >= _MAX_DEPTH:
+        return ("", f"nested deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return ("", f"key {key!r} is not a string")
+            found = _json_problem(item, depth + 1)
+            if found is not None:
+                return (f".{key}{found[0]}", found[1])
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = _json_problem(item, depth + 1)
+            if found is not None:
+                return (f"[{i}]{found[0]}", found[1])
+        return None
+    return ("", f"a {type(value).__name__} is not JSON")
+
+
+class NotStrictJsonError(ValueError):
+    """Valid for Python's json module but not strict JSON: a repeated key, NaN or Infinity."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise NotStrictJsonError(f"key {key!r} appears twice")
+            seen.add(key)
+    return out
+
+
+def _no_constant(name: str) -> object:
+    raise NotStrictJsonError(f"{name} is not a JSON number")
+
+
+def loads_strict(text: str | bytes) -> object:
+    """Parse JSON text, refusing repeated keys and ``NaN``/``Infinity`` (``ValueError``).
+
+    >>> loads_strict('{"a": 1, "a": 2}')
+    Traceback (most recent call last):
+    ...
+    deconfliction.channel.canonical.NotStrictJsonError: key 'a' appears twice
+    """
+    return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
