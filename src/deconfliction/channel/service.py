@@ -355,11 +355,13 @@ class Service:
         """The principal of a live API token, or ``None``."""
         with self.store.read() as tx:
             row = tx.token(hash_token(token))
-        if row is None or row.revoked:
-            return None
+            if row is None or row.revoked:
+                return None
+            # a party created by another process on this database is not in memory until
+            # this one writes: read it then
+            profile = self._parties.get(row.party) or tx.party(row.party)
         if row.expires_at is not None and row.expires_at <= ledger_mod.utc_stamp(self.clock()):
             return None
-        profile = self._parties.get(row.party)
         if profile is None:
             return None
         return Principal(row.party, row.scopes, admin=profile.admin and "admin" in row.scopes)
