@@ -46,7 +46,7 @@ class _Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 time.sleep(0.002)  # a real receiver takes a moment: the burst lasts
                 with receiver.lock:
