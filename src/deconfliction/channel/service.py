@@ -178,11 +178,12 @@ class Service:
 
     # -- memory kept in step with the database ----------------------------------------------
 
-    def _sync(self, tx: Tx, *, full: bool = False) -> None:
-        """Catch up with rows written (by any process) after what this one has seen."""
-        head, _ = tx.ledger_head()
+    def _sync(self, tx: Tx, *, full: bool = False) -> tuple[int, str | None]:
+        """Catch up with rows written (by any process) after what this one has seen; the
+        ledger's head (seq, hash)."""
+        head, head_hash = tx.ledger_head()
         if not full and head <= self._seen_seq:
-            return
+            return head, head_hash
         since = None if full else self._seen_seq
         for kind in ("zone", "operation"):
             kind_: ObjectKind = "zone" if kind == "zone" else "operation"
@@ -191,6 +192,7 @@ class Service:
         self._parties = {p.id: p for p in tx.parties()}
         self._interests = ConflictIndex(self._interest_zones())
         self._seen_seq = head
+        return head, head_hash
 
     def _apply_row(self, row: ObjectRow) -> None:
         if row.obj is None:
@@ -211,8 +213,7 @@ class Service:
         """One write: the process lock, then the database's writer lock; memory after commit."""
         with self._lock:
             with self.store.write() as tx:
-                self._sync(tx)
-                seq, head = tx.ledger_head()
+                seq, head = self._sync(tx)
                 pending = _Pending(seq, head)
                 yield tx, pending
             for obj, shared in pending.put:
@@ -354,11 +355,13 @@ class Service:
         """The principal of a live API token, or ``None``."""
         with self.store.read() as tx:
             row = tx.token(hash_token(token))
-        if row is None or row.revoked:
-            return None
+            if row is None or row.revoked:
+                return None
+            # a party created by another process on this database is not in memory until
+            # this one writes: read it then
+            profile = self._parties.get(row.party) or tx.party(row.party)
         if row.expires_at is not None and row.expires_at <= ledger_mod.utc_stamp(self.clock()):
             return None
-        profile = self._parties.get(row.party)
         if profile is None:
             return None
         return Principal(row.party, row.scopes, admin=profile.admin and "admin" in row.scopes)
@@ -477,12 +480,12 @@ class Service:
                 "NOT_OWNER", f"{who.party} cannot write an object owned by {owner}", "owner"
             )
 
-    def _awareness(self, who: Principal, obj: Operation, seen: Mapping[str, str]
-                   ) -> list[dict[str, Any]]:
-        """Other parties' objects that ``obj`` meets in 4D whose current version the caller
-        has not presented."""
+    def _awareness(self, who: Principal, obj: Operation, seen: Mapping[str, str],
+                   meeting: list[Conflict]) -> list[dict[str, Any]]:
+        """Other parties' objects that ``obj`` meets in 4D (``meeting``) whose current
+        version the caller has not presented."""
         missing = []
-        for oid in sorted({c.b_id for c in _all_meeting(self._index, obj)}):
+        for oid in sorted({c.b_id for c in meeting}):
             row = self._rows.get(oid)
             if row is None or row.obj is None or row.obj.owner == obj.owner:
                 continue
@@ -491,10 +494,12 @@ class Service:
                                 "version": row.obj.version, "presented": seen.get(oid)})
         return missing
 
-    def _interested(self, obj: StoredObject, conflicts: list[Conflict]) -> set[str]:
-        """Parties to tell about ``obj``: owners of what it meets and declared interests."""
+    def _interested(self, obj: StoredObject, conflicts: list[Conflict],
+                    meeting: list[Conflict]) -> set[str]:
+        """Parties to tell about ``obj``: owners of what it meets (``meeting``) and declared
+        interests."""
         out: set[str] = set()
-        for c in _all_meeting(self._index, obj):
+        for c in meeting:
             row = self._rows.get(c.b_id)
             if row is not None and row.obj is not None:
                 out.add(row.obj.owner)
@@ -552,8 +557,9 @@ class Service:
                     shared = current.shared_with
             conflicts = self._index.check(obj)
             binding = isinstance(obj, Zone) or obj.binding
+            meeting = _all_meeting(self._index, obj) if binding else []
             if isinstance(obj, Operation) and binding:
-                missing = self._awareness(who, obj, seen or {})
+                missing = self._awareness(who, obj, seen or {}, meeting)
                 if missing:
                     raise RefusedError(
                         "AWARENESS_REQUIRED",
@@ -570,7 +576,7 @@ class Service:
                     {"conflicts": [c.to_dict() for c in blocking]},
                 )
             action = f"{kind}.{'created' if create else 'updated'}"
-            recipients = self._interested(obj, conflicts) if binding else set()
+            recipients = self._interested(obj, conflicts, meeting) if binding else set()
             involved = sorted({who.party, obj.owner, *recipients})
             seq = self._record(tx, pending, actor=who.party, kind=action, subject=obj.id,
                                parties=involved,
@@ -592,8 +598,13 @@ class Service:
                 justification: str | None, recipients: set[str]) -> list[Message]:
         sent = []
         by_party: dict[str, list[Conflict]] = {}
-        owner_of = {i: r.obj.owner for i, r in self._rows.items() if r.obj is not None}
-        owner_of[obj.id] = obj.owner
+        # the owners of what conflicts (not of every row: a write stays O(what it meets))
+        owner_of = {obj.id: obj.owner}
+        for c in conflicts:
+            for i in (c.a_id, c.b_id):
+                r = self._rows.get(i)
+                if r is not None and r.obj is not None and i != obj.id:
+                    owner_of[i] = r.obj.owner
         for c in conflicts:
             for p in conflict_parties(c, owner_of):
                 by_party.setdefault(p, []).append(c)

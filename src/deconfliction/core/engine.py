@@ -114,6 +114,10 @@ class ConflictIndex:
         self._tree_rows = np.empty(0, dtype=np.intp)
         self._pending: list[int] = []
         self._boxes: list[list[tuple[float, float, float, float]]] = []
+        # the pending rows' boxes as arrays, for one vectorised scan (grown lazily)
+        self._pend_rows = np.empty(0, dtype=np.intp)
+        self._pend_boxes = np.empty((0, 4))
+        self._pend_new: list[tuple[int, tuple[float, float, float, float]]] = []
         for obj in objects:
             self.add(obj)
 
@@ -163,6 +167,7 @@ class ConflictIndex:
             self._volumes.append(vol)
             self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
             self._pending.append(i)
+            self._pend_new.extend((i, b) for b in self._boxes[-1])
             rows.append(i)
         self._rows[obj.id] = rows
 
@@ -187,6 +192,9 @@ class ConflictIndex:
         self._tree = shapely.STRtree(geoms)
         self._tree_rows = np.asarray(rows, dtype=np.intp)
         self._pending = []
+        self._pend_rows = np.empty(0, dtype=np.intp)
+        self._pend_boxes = np.empty((0, 4))
+        self._pend_new = []
 
     def _spatial(self, outline: Outline, grow_m: float) -> npt.NDArray[np.intp]:
         """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time)."""
@@ -194,9 +202,17 @@ class ConflictIndex:
         assert self._tree is not None
         parts = bbox_of(outline, grow_m).parts()
         found = [self._tree_rows[self._tree.query(shapely.box(*p))] for p in parts]
-        for i in self._pending:
-            if any(_meet(p, b) for p in parts for b in self._boxes[i]):
-                found.append(np.array([i], dtype=np.intp))
+        if self._pend_new:
+            self._pend_rows = np.concatenate(
+                [self._pend_rows, np.array([i for i, _ in self._pend_new], dtype=np.intp)])
+            self._pend_boxes = np.concatenate(
+                [self._pend_boxes, np.array([b for _, b in self._pend_new], dtype=float)])
+            self._pend_new = []
+        if self._pend_rows.size:
+            b = self._pend_boxes
+            for p in parts:
+                hit = (p[0] <= b[:, 2]) & (b[:, 0] <= p[2]) & (p[1] <= b[:, 3]) & (b[:, 1] <= p[3])
+                found.append(self._pend_rows[hit])
         if not found:
             return np.empty(0, dtype=np.intp)
         return np.unique(np.concatenate(found))
@@ -316,10 +332,6 @@ class ConflictIndex:
                 min(hi, other.alt_upper_m), sep, req, (w_lat, w_lon),
             ))
         return out
-
-
-def _meet(p: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return p[0] <= b[2] and b[0] <= p[2] and p[1] <= b[3] and b[1] <= p[3]
 
 
 def check_volumes(

@@ -197,10 +197,12 @@ class Tx:
                 )
         row = row_of(obj, datetime.now(UTC))
         row.update(seq=seq, deleted=False, shared_with=sorted(set(shared_with)))
+        # parameters passed apart from the statement: SQLAlchemy compiles it once and caches it
         if found is None:
-            self.conn.execute(table.insert().values(**row))
+            self.conn.execute(table.insert(), row)
         else:
-            self.conn.execute(table.update().where(table.c.id == obj.id).values(**row))
+            row["_id"] = row.pop("id")
+            self.conn.execute(table.update().where(table.c.id == sa.bindparam("_id")), row)
 
     def delete_object(
         self, kind: ObjectKind, obj_id: str, *, expected_version: str | None = None,
@@ -290,11 +292,11 @@ class Tx:
 
     def add_message(self, msg: Message, *, seq: int, webhook: bool) -> None:
         """Put ``msg`` in its recipient's outbox (and the webhook queue if ``webhook``)."""
-        self.conn.execute(messages.insert().values(
-            id=msg.id, seq=seq, **self._message_row(msg),
-            webhook_state="pending" if webhook else "none",
-            webhook_next_s=msg.created_at.timestamp() if webhook else None,
-        ))
+        self.conn.execute(messages.insert(), {
+            "id": msg.id, "seq": seq, **self._message_row(msg),
+            "webhook_state": "pending" if webhook else "none",
+            "webhook_next_s": msg.created_at.timestamp() if webhook else None,
+        })
 
     def update_message(self, msg: Message) -> None:
         """Store the new state of ``msg``."""
@@ -403,10 +405,10 @@ class Tx:
 
     def append_ledger(self, entry: dict[str, Any]) -> None:
         """Append one entry (as the JSON data of the ledger module)."""
-        self.conn.execute(ledger.insert().values(
-            seq=entry["seq"], entry=entry, hash=entry["hash"], kind=entry["kind"],
-            subject=entry.get("subject"),
-        ))
+        self.conn.execute(ledger.insert(), {
+            "seq": entry["seq"], "entry": entry, "hash": entry["hash"], "kind": entry["kind"],
+            "subject": entry.get("subject"),
+        })
 
     def ledger_entries(self, after_seq: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries after ``after_seq``, in order."""
