@@ -90,6 +90,7 @@ class _Built:
     cand_row: IntArray
     cand_status: npt.NDArray[np.int8]
     cand_par: npt.NDArray[np.int8]
+    cand_f: npt.NDArray[np.float64]
     poff: IntArray
     pieces: IntArray
     row_hq: npt.NDArray[np.float64]
@@ -118,6 +119,8 @@ class ZoneGrid:
         self._rows = VolumeRows()
         self._built: _Built | None = None
         self._pool: ThreadPoolExecutor | None = None
+        #: exact ellipsoidal computations the last :meth:`classify` needed
+        self.last_exact = 0
         for obj in objects:
             self._rows.add(obj)
 
@@ -180,21 +183,24 @@ class ZoneGrid:
              ) -> tuple[IntArray, IntArray]:
         c = b.cols
 
-        def part(lo: int, hi: int) -> tuple[IntArray, IntArray]:
+        def part(lo: int, hi: int) -> tuple[IntArray, IntArray, int]:
             return k.classify_sorted(  # type: ignore[no-any-return]
                 order, cells, lo, hi, rep.lat, rep.lon, rep.alt, rep.t, b.cell_off,
-                b.cand_row, b.cand_status, b.cand_par, b.poff, b.pieces, self.cell_deg, b.nx,
-                b.iy0, b.row_hq, c["rowf"], c["rowi"], c["ef"], c["vlat"], c["vlon"], c["vu"],
-                c["start"], c["end"], c["normal"], c["az"], c["length"])
+                b.cand_row, b.cand_status, b.cand_par, b.cand_f, b.poff, b.pieces,
+                self.cell_deg, b.nx, b.iy0, b.row_hq, c["rowf"], c["rowi"], c["ef"],
+                c["vlat"], c["vlon"], c["vu"], c["start"], c["end"], c["normal"], c["az"],
+                c["length"])
 
         n = order.size
         if self.threads == 1 or n < 20_000:
-            return part(0, n)
+            counts, rows, self.last_exact = part(0, n)
+            return counts, rows
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads)
         bounds = np.linspace(0, n, self.threads + 1).astype(int)
         parts = list(self._pool.map(part, bounds[:-1], bounds[1:]))
-        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        self.last_exact = sum(p[2] for p in parts)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def _settle(self, rep: Reports, idx: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
         """Redo with GeographicLib the pairs whose compiled iteration did not converge."""
@@ -288,5 +294,7 @@ def _build(rows: VolumeRows, cell_deg: float) -> _Built:
         inside_pairs=int((st == k.INSIDE).sum()), edge_pairs=int(is_edge.sum()),
         exact_pairs=int((st == k.EXACT).sum()), edge_pieces=int(pieces.size),
         build_s=time.perf_counter() - t)
-    return _Built(nx, iy0, cell_off, r_of[keep].astype(np.int64), st, parity[keep], poff,
-                  pieces, row_hq, cols, stats)
+    cand_row = r_of[keep].astype(np.int64)
+    cand_f = np.ascontiguousarray(cols["rowf"][cand_row][:, [k.T0, k.T1, k.LO, k.HI]])
+    return _Built(nx, iy0, cell_off, cand_row, st, parity[keep], cand_f, poff, pieces,
+                  row_hq, cols, stats)

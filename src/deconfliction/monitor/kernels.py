@@ -270,17 +270,19 @@ def classify_sorted(
     order: np.ndarray, cells: np.ndarray, lo_p: int, hi_p: int,
     lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, t: np.ndarray,
     cell_off: np.ndarray, cand_row: np.ndarray, cand_status: np.ndarray,
-    cand_par: np.ndarray, poff: np.ndarray, pieces: np.ndarray,
+    cand_par: np.ndarray, cand_f: np.ndarray, poff: np.ndarray, pieces: np.ndarray,
     cell_deg: float, nx: int, iy0: int, row_hq: np.ndarray,
     rowf: np.ndarray, rowi: np.ndarray, ef: np.ndarray,
     vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
     normal: np.ndarray, az: np.ndarray, length: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Rows holding each report ``order[p]`` for ``lo_p <= p < hi_p`` (reports sorted by
-    cell): ``(count per p, rows in p order)``; unconverged ones as ``-row - 1``."""
+    cell): ``(count per p, rows in p order, exact computations)``; unconverged ones as
+    ``-row - 1``. ``cand_f`` holds each candidate's time window and altitude band (copied
+    from its row, so a cell's candidates are read in one sequential sweep)."""
     counts = np.zeros(hi_p - lo_p, dtype=np.int64)
     out = np.empty(max(16, 4 * (hi_p - lo_p)), dtype=np.int64)
-    m = 0
+    m = n_exact = 0
     last = -1
     qx = qy = qz = hq = 0.0
     for p in range(lo_p, hi_p):
@@ -301,9 +303,9 @@ def classify_sorted(
         px = py = pz = 0.0
         n0 = m
         for k in range(k0, k1):
-            r = cand_row[k]
-            if not (rowf[r, T0] <= ti < rowf[r, T1] and rowf[r, LO] <= ai <= rowf[r, HI]):
+            if not (cand_f[k, 0] <= ti < cand_f[k, 1] and cand_f[k, 2] <= ai <= cand_f[k, 3]):
                 continue
+            r = cand_row[k]
             st = cand_status[k]
             if st == INSIDE:
                 out[m] = r
@@ -317,6 +319,7 @@ def classify_sorted(
                 v = _edge_member(k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces,
                                  rowf, rowi, ef)
             if v < 0:
+                n_exact += 1
                 inside, ok = exact_member(r, lat[i], lon[i], rowf, rowi, vlat, vlon, vu,
                                           start, end, normal, az, length)
                 if not ok:
@@ -329,7 +332,7 @@ def classify_sorted(
                 out[m] = r
                 m += 1
         counts[p - lo_p] = m - n0
-    return counts, out[:m]
+    return counts, out[:m], n_exact
 
 
 @jit
