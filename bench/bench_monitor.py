@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from bench_check import machine, source_state
 from baselines import METRES_PER_DEGREE, PostgisChecker
+from bench_check import machine, source_state
 from deconfliction.monitor import ZoneGrid
 from deconfliction.monitor.kernels import cells_of
 from workload import HOTSPOTS, LAT_RANGE, LON_RANGE, MONTH_S, MONTH_START, VolumeRow, generate

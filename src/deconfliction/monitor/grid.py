@@ -184,7 +184,7 @@ class ZoneGrid:
         c = b.cols
 
         def part(lo: int, hi: int) -> tuple[IntArray, IntArray, int]:
-            return k.classify_sorted(  # type: ignore[no-any-return]
+            return k.classify_sorted(
                 order, cells, lo, hi, rep.lat, rep.lon, rep.alt, rep.t, b.cell_off,
                 b.cand_row, b.cand_status, b.cand_par, b.cand_f, b.poff, b.pieces,
                 self.cell_deg, b.nx, b.iy0, b.row_hq, c["rowf"], c["rowi"], c["ef"],

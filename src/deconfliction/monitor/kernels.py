@@ -50,7 +50,7 @@ def cell_radius(lat_lo: float, lat_hi: float, cell_deg: float) -> float:
     far = max(abs(lat_lo), abs(lat_hi))
     se, sf = math.sin(math.radians(eq)), math.sin(math.radians(far))
     n_cos = A_M * math.cos(math.radians(eq)) / math.sqrt(1.0 - E2 * se * se)
-    m_max = A_M * (1.0 - E2) / (1.0 - E2 * sf * sf) ** 1.5
+    m_max = A_M * (1.0 - E2) / math.pow(1.0 - E2 * sf * sf, 1.5)
     half = math.radians(cell_deg) / 2.0
     return half * (m_max + n_cos) * (1.0 + 1e-9) + EPS_M
 
@@ -362,13 +362,13 @@ def cells_of(
     """Grid cell of each report (-1 outside the rows the grid covers)."""
     n = lat.size
     out = np.empty(n, dtype=np.int64)
-    ny = int(round(180.0 / cell_deg))
+    ny = int(round(180.0 / cell_deg))  # noqa: RUF046 (numba)
     for i in range(n):
-        iy = min(int(math.floor((lat[i] + 90.0) / cell_deg)), ny - 1)
+        iy = min(int(math.floor((lat[i] + 90.0) / cell_deg)), ny - 1)  # noqa: RUF046
         if iy < iy0 or iy > iy1:
             out[i] = -1
             continue
-        ix = int(math.floor((lon[i] + 180.0) / cell_deg)) % nx
+        ix = int(math.floor((lon[i] + 180.0) / cell_deg)) % nx  # noqa: RUF046
         out[i] = (iy - iy0) * nx + ix
     return out
 
