@@ -642,6 +642,8 @@ class Service:
             row = self._rows.get(op_id)
         if row is None or not isinstance(row.obj, Operation):
             raise NotFoundError(f"no operation with id {op_id!r}", "id")
+        # before any check whose answer tells about the operation (its notices, its state)
+        self._authorise_owner(who, row.obj.owner)
         new = row.obj.transition(to)
         if new.state is OperationState.ACTIVE:
             with self.store.read() as tx:
