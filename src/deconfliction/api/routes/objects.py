@@ -13,6 +13,7 @@ from deconfliction.api.auth import need
 from deconfliction.api.schemas import OperationIn, StateIn, ZoneIn, dump
 from deconfliction.channel.service import Principal, Service, WriteResult
 from deconfliction.core.errors import ValidationError
+from deconfliction.core.limits import DEFAULT_LIMITS
 from deconfliction.core.objects import Zone
 from deconfliction.core.outline import Circle
 from deconfliction.core.timeinterval import TimeInterval, parse_utc
@@ -53,7 +54,9 @@ def _near(lat: float | None, lon: float | None, radius_m: float | None) -> Zone 
     if not all(given):
         raise ValidationError("BAD_FILTER", "near needs lat, lon and radius_m together", "lat")
     assert lat is not None and lon is not None and radius_m is not None
-    vol = Volume4D(Circle(lat, lon, radius_m), -1e6, 1e7, TimeInterval(None, None))
+    # every altitude a volume may have (beyond the limits, the volume itself is refused)
+    vol = Volume4D(Circle(lat, lon, radius_m), DEFAULT_LIMITS.min_alt_m,
+                   DEFAULT_LIMITS.max_alt_m, TimeInterval(None, None))
     return Zone(id="~near", name="", owner="server", volumes=(vol,))
 
 
