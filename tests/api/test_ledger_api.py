@@ -114,3 +114,27 @@ def test_a_tampered_export_is_detected(exported: tuple[Path, Path, list[str]],
     assert text.startswith("error: ")
     if tamper == "truncate":  # without the other side's head, a shorter chain is a chain
         assert _verify(out, keys)[0] == 0
+
+
+def test_the_ledger_shows_an_object_no_more_than_the_object_itself(world: World) -> None:
+    """bravo was told of alpha's operation (it enters bravo's zone): bravo is a party to the
+    entry, but sees the operation only in the shared view, so the entry's payload (the whole
+    operation: its purpose, its participants) is withheld from it; not from a participant."""
+    w = world
+    populate(w)
+    assert "name" not in w.client.get("/operations/op-alpha", headers=w.auth("bravo")).json()
+
+    def created(party: str) -> dict[str, object]:
+        items = w.client.get("/ledger", headers=w.auth(party)).json()["items"]
+        (e,) = [e for e in items if e["kind"] == "operation.created"
+                and e["subject"] == "op-alpha"]
+        return e
+
+    assert "bravo" in created("bravo")["parties"]
+    assert created("bravo")["payload"] is None
+    assert created("charlie")["payload"]["object"]["name"] == "Secret convoy"  # type: ignore[index]
+    assert created("alpha")["payload"] is not None
+    # bravo's own zone: in full to bravo
+    items = w.client.get("/ledger", headers=w.auth("bravo")).json()["items"]
+    (z,) = [e for e in items if e["kind"] == "zone.created" and e["subject"] == "z-bravo"]
+    assert z["payload"]["object"]["name"] == "Bravo range"
