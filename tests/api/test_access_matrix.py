@@ -319,3 +319,48 @@ def test_access(row: Row, role: str, populated: tuple[World, dict[str, str]]) ->
             assert r.headers["WWW-Authenticate"] == "Bearer"
     elif row.check is not None:
         row.check(role, r.text if path.startswith("/events") else r.json())
+
+
+def test_a_jwt_carries_at_most_the_scopes_of_the_token_it_was_exchanged_for(
+        world: World) -> None:
+    w = world
+    r = w.client.post("/token", headers=w.auth("alpha"), json={"scopes": ["zones:read"]})
+    assert r.status_code == 200 and r.json()["scopes"] == ["zones:read"]
+    narrow = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert w.client.get("/zones", headers=narrow).status_code == 200
+    r = w.client.post("/zones", headers=narrow, json={"volumes": [circle(*FAR)]})
+    assert (r.status_code, r.json()["code"]) == (403, "MISSING_SCOPE")
+    # a JWT cannot widen itself, nor a party token become an admin one
+    r = w.client.post("/token", headers=narrow, json={"scopes": ["zones:write"]})
+    assert (r.status_code, r.json()["code"]) == (403, "MISSING_SCOPE")
+    r = w.client.post("/token", headers=w.auth("alpha"), json={"scopes": ["admin"]})
+    assert (r.status_code, r.json()["code"]) == (403, "MISSING_SCOPE")
+    # a well-signed JWT whose party does not exist, or whose scope claims "admin" for a
+    # party that is not one
+    import time
+
+    now = int(time.time())
+    base = {"aud": JWT_AUDIENCE, "iss": JWT_ISSUER, "iat": now, "exp": now + 60}
+    ghost = jwt.encode({**base, "sub": "ghost", "scope": "zones:read"},
+                       w.service.signing_key, algorithm="EdDSA")
+    r = w.client.get("/zones", headers={"Authorization": f"Bearer {ghost}"})
+    assert (r.status_code, r.json()["code"]) == (401, "UNAUTHENTICATED")
+    uppity = jwt.encode({**base, "sub": "alpha", "scope": "admin"}, w.service.signing_key,
+                        algorithm="EdDSA")
+    r = w.client.post("/parties", headers={"Authorization": f"Bearer {uppity}"},
+                      json={"id": "golf"})
+    assert (r.status_code, r.json()["code"]) == (403, "NOT_ADMIN")
+    # not a bearer token at all
+    r = w.client.get("/zones", headers={"Authorization": f"Basic {w.tokens['alpha']}"})
+    assert r.status_code == 401
+
+
+def test_an_api_token_with_a_lifetime_expires_on_the_service_clock(world: World) -> None:
+    w = world
+    token = w.service.issue_token(SERVER, "alpha", ttl_s=3600)
+    h = {"Authorization": f"Bearer {token}"}
+    assert w.client.get("/zones", headers=h).status_code == 200
+    w.clock.advance(3599)
+    assert w.client.get("/zones", headers=h).status_code == 200
+    w.clock.advance(1)
+    assert w.client.get("/zones", headers=h).status_code == 401
