@@ -95,7 +95,9 @@ def local_delete(store: SqlStore, kind: Any, obj_id: str) -> None:
 
 def _db_option() -> Any:
     s = next(s for s in SETTINGS if s.name == "db")
-    return typer.Option(s.default, "--db", envvar=s.env, help=s.help)
+    # inside Annotated[...] the first argument is a flag name, not the default: the default
+    # is the parameter's own (``= "deconfliction.db"``)
+    return typer.Option("--db", envvar=s.env, help=s.help)
 
 
 def serve(**given: Any) -> None:

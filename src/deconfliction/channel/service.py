@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.channel import ledger as ledger_mod
 from deconfliction.channel.events import Wakeups
-from deconfliction.channel.views import conflict_parties, view_object
+from deconfliction.channel.views import conflict_parties, payload_in_full, view_object
 from deconfliction.core.conflict import Conflict
 from deconfliction.core.engine import ConflictIndex
 from deconfliction.core.errors import (
@@ -662,6 +662,8 @@ class Service:
             row = self._rows.get(op_id)
         if row is None or not isinstance(row.obj, Operation):
             raise NotFoundError(f"no operation with id {op_id!r}", "id")
+        # before any check whose answer tells about the operation (its notices, its state)
+        self._authorise_owner(who, row.obj.owner)
         new = row.obj.transition(to)
         if new.state is OperationState.ACTIVE:
             with self.store.read() as tx:
@@ -840,7 +842,8 @@ class Service:
         out = []
         for d in raw:
             e = ledger_mod.entry_from_dict(d)
-            if not who.admin and who.party not in e.parties:
+            if not who.admin and (who.party not in e.parties
+                                  or not payload_in_full(e.payload, who.party)):
                 e = ledger_mod.withheld(e)
             out.append(e)
         return out

@@ -6,7 +6,8 @@
   not the name (the purpose), the participants, the allowed parties or the priority. It is
   told whether it is itself allowed in a zone.
 * A conflict is seen only by the parties involved in it; a message only by its recipient and
-  its sender; a ledger entry's payload only by the parties it concerns.
+  its sender; a ledger entry's payload only by the parties it concerns, and the payload of a
+  write of an object (which holds the whole object) only by those who see the object in full.
 
 >>> from datetime import datetime, timezone
 >>> from deconfliction.core.objects import Operation
@@ -33,7 +34,7 @@ from deconfliction.core.conflict import Conflict
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.formats.native import object_to_dict
 
-__all__ = ["HIDDEN_FIELDS", "conflict_parties", "sees_in_full", "view_object"]
+__all__ = ["HIDDEN_FIELDS", "conflict_parties", "payload_in_full", "sees_in_full", "view_object"]
 
 #: what the shared view leaves out
 HIDDEN_FIELDS = frozenset({"name", "participants", "allowed", "priority"})
@@ -74,3 +75,26 @@ def conflict_parties(c: Conflict, owner_of: dict[str, str]) -> frozenset[str]:
     """The parties involved in a conflict: both owners and the parties to blame."""
     owners = {owner_of[i] for i in (c.a_id, c.b_id) if i in owner_of}
     return frozenset(owners) | frozenset(c.parties)
+
+
+def payload_in_full(payload: object, viewer: str) -> bool:
+    """Whether ``viewer``, a party to a ledger entry, may read its ``payload``: unless the
+    payload holds an object (``{"object": {...}, "shared_with": [...]}``, as the writes of
+    zones and operations do), which only those who see that object in full may read.
+
+    >>> op = {"object": {"object": "operation", "owner": "coalition", "participants": ["mat"]},
+    ...       "shared_with": ["ocha"]}
+    >>> [payload_in_full(op, p) for p in ("coalition", "mat", "ocha", "russia")]
+    [True, True, True, False]
+    >>> payload_in_full({"id": "m3", "answer": "ack"}, "russia")
+    True
+    """
+    if not isinstance(payload, dict):
+        return True
+    obj = payload.get("object")
+    if not isinstance(obj, dict):
+        return True
+    full = {obj.get("owner"), *(payload.get("shared_with") or ())}
+    if obj.get("object") == "operation":
+        full.update(obj.get("participants") or ())
+    return viewer in full

@@ -54,9 +54,9 @@ def _near(lat: float | None, lon: float | None, radius_m: float | None) -> Zone 
     if not all(given):
         raise ValidationError("BAD_FILTER", "near needs lat, lon and radius_m together", "lat")
     assert lat is not None and lon is not None and radius_m is not None
-    # every altitude the limits allow (a wider band is refused by the volume's checks)
-    vol = Volume4D(Circle(lat, lon, radius_m), DEFAULT_LIMITS.min_alt_m, DEFAULT_LIMITS.max_alt_m,
-                   TimeInterval(None, None))
+    # every altitude a volume may have (beyond the limits, the volume itself is refused)
+    vol = Volume4D(Circle(lat, lon, radius_m), DEFAULT_LIMITS.min_alt_m,
+                   DEFAULT_LIMITS.max_alt_m, TimeInterval(None, None))
     return Zone(id="~near", name="", owner="server", volumes=(vol,))
 
 
