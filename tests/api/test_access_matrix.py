@@ -218,6 +218,11 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/parties", "admin", fixed("/parties", {"id": "foxtrot"}),
         {"admin": 201, "owner": (403, "MISSING_SCOPE"), "other": (403, "MISSING_SCOPE"),
          "involved": (403, "MISSING_SCOPE")}, acting="admin"),
+    # a party keeps its own profile; an admin any
+    Row("PUT", "/parties/{party}", "", fixed("/parties/alpha", {
+        "id": "alpha", "name": "Alpha", "contact": "alpha ops desk, line 2"}),
+        {"owner": 200, "admin": 200, "other": (403, "FORBIDDEN"),
+         "involved": (403, "FORBIDDEN")}),
     Row("POST", "/token", "", fixed("/token"), ALL_OK, jwt_scopes),
     Row("GET", "/ledger", "ledger:read", fixed("/ledger"), ALL_OK, ledger_view),
     Row("GET", "/ledger/verify", "ledger:read", fixed("/ledger/verify"), ALL_OK, ledger_ok),
