@@ -19,12 +19,13 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from deconfliction.testing.ports import free_port
 
 PG_MAJOR = 15
 SERVICE_USER = "postgres"
@@ -59,13 +60,6 @@ def find_bindir() -> Path:
             return path
     tried = ", ".join(str(p) for p in candidates)
     raise RuntimeError(f"PostgreSQL server binaries not found (tried {tried}); {_INSTALL_HINT}")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class PostgresServer:
@@ -185,7 +179,7 @@ class PostgresServer:
         log = str(self.base_dir / "server.log")
         last_error: RuntimeError | None = None
         for _attempt in range(3):  # retry: another process may grab the free port first
-            self.port = _free_port()
+            self.port = free_port()
             try:
                 timeout = str(int(self.start_timeout))
                 start = self._pg_ctl(
