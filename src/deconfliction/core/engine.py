@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,14 +45,14 @@ import shapely
 
 from deconfliction.core import kernels
 from deconfliction.core.bounds import bbox_of, cap_of
+from deconfliction.core.candidates import RULE_KIND_OPERATION, RULE_KIND_ZONE, candidates
 from deconfliction.core.conflict import Conflict, ObjectKind
 from deconfliction.core.distance import separation
-from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.core.outline import Cap, Outline
 from deconfliction.core.packed import Grow as _Grow
 from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
-from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for, rule_mask
+from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for
 from deconfliction.core.volume import Volume4D
 
 __all__ = ["ConflictIndex", "check", "check_volumes"]
@@ -61,11 +61,16 @@ Obj = Zone | Operation
 _REBUILD_AT = 512
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
+    """Which stored volume a row is: in the order of a conflict's ``b_*`` fields."""
+
     obj_id: str
-    volume: int
     kind: ObjectKind
+    volume: int
+
+
+_NO_RULE: tuple[str, tuple[str, ...]] = ("", ())
+_new = tuple.__new__
 
 
 class _Columns:
@@ -110,6 +115,7 @@ class ConflictIndex:
         self._bits = PartyBits()
         self._rule_cols = {"kind": _Grow(np.int8), "owner": _Grow(np.int64),
                            "mask": _Grow(np.int64)}
+        self._packed_cache: tuple[npt.NDArray[Any], ...] | None = None
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
         self._pending: list[int] = []
@@ -154,12 +160,13 @@ class ConflictIndex:
                 }
             )
             assert self._packed.add(vol.outline) == i
+            self._packed_cache = None
             self._party_key.extend(np.array([key]))
             self._rule_cols["kind"].extend(np.array([0 if kind == "zone" else 1]))
             self._rule_cols["owner"].extend(np.array([self._bits.bit(party[1])]))
             self._rule_cols["mask"].extend(np.array([self._bits.mask(party[2])]))
             self._cols.alive[i] = binding
-            self._entries.append(_Entry(obj.id, k, kind))
+            self._entries.append(_Entry(obj.id, kind, k))
             self._volumes.append(vol)
             self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
             self._pending.append(i)
@@ -189,7 +196,8 @@ class ConflictIndex:
         self._pending = []
 
     def _spatial(self, outline: Outline, grow_m: float) -> npt.NDArray[np.intp]:
-        """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time)."""
+        """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time), in
+        no particular order and perhaps more than once (a row may have two boxes)."""
         self._refresh()
         assert self._tree is not None
         parts = bbox_of(outline, grow_m).parts()
@@ -197,20 +205,27 @@ class ConflictIndex:
         for i in self._pending:
             if any(_meet(p, b) for p in parts for b in self._boxes[i]):
                 found.append(np.array([i], dtype=np.intp))
-        if not found:
-            return np.empty(0, dtype=np.intp)
-        return np.unique(np.concatenate(found))
+        return found[0] if len(found) == 1 else np.concatenate(found)
 
-    def _in_4d(self, rows: npt.NDArray[np.intp], vol: Volume4D) -> npt.NDArray[np.intp]:
-        """The ``rows`` that are live and share time and altitude with ``vol``."""
-        c = self._cols.data
-        t0, t1 = vol.time.start_s, vol.time.end_s
-        keep = (
-            self._cols.alive[rows]
-            & (c["t0"][rows] < t1) & (t0 < c["t1"][rows])
-            & (c["lo"][rows] <= vol.alt_upper_m) & (vol.alt_lower_m <= c["hi"][rows])
-        )
-        return np.asarray(rows[keep])
+    def _rule_bits(self, me: Party) -> tuple[int, int, int, bool]:
+        """The checked object's rule facts as bits (see :func:`candidates`)."""
+        kind, owner, parties = me
+        ob, pm = self._bits.bit(owner), self._bits.mask(parties)
+        return (RULE_KIND_ZONE if kind == "zone" else RULE_KIND_OPERATION, ob, pm,
+                ob >= 0 and pm >= 0)
+
+    def _packed_args(self) -> tuple[npt.NDArray[Any], ...]:
+        """The stored outlines' arguments of :func:`kernels.separations`: the packed outlines
+        and their caps (kept until the next add)."""
+        if self._packed_cache is None:
+            p = self._packed.arrays()
+            c = self._cols.data
+            self._packed_cache = (
+                p["kind"], p["clat"], p["clon"], p["rad"], p["v0"], p["v1"], p["e0"], p["e1"],
+                p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
+                p["length"], c["clat"], c["clon"], c["crad"],
+            )
+        return self._packed_cache
 
     def check(self, obj: Obj) -> list[Conflict]:
         """Every conflict between ``obj`` and the stored objects (other than itself)."""
@@ -218,91 +233,87 @@ class ConflictIndex:
         out: list[Conflict] = []
         own = self._rows.get(obj.id)
         rules: dict[int, tuple[str, tuple[str, ...]] | None] = {}
-        # volumes often share one outline (phases of an operation): prepare each once
-        prepared: dict[int, tuple[npt.NDArray[np.intp], Cap, QueryArrays]] = {}
+        bits: tuple[int, int, int, bool] | None = None
+        c, rc, alive = self._cols.data, self._rule_cols, self._cols.alive
+        q_buf = float(obj.buffer_m)
+        # volumes often share one outline (phases of an operation): search each once
+        found: dict[int, npt.NDArray[np.intp]] = {}
+        prepared: dict[int, tuple[Cap, QueryArrays]] = {}
         for k, vol in enumerate(obj.volumes):
             key = id(vol.outline)
-            if key not in prepared:
+            if key not in found:
                 # the subject's buffer grows its box; stored buffers are in their boxes
-                prepared[key] = (
-                    self._spatial(vol.outline, obj.buffer_m), cap_of(vol.outline),
-                    query_arrays(vol.outline),
-                )
-            near, qcap, qarrays = prepared[key]
-            rows = self._in_4d(near, vol)
-            if rows.size == 0:
+                found[key] = self._spatial(vol.outline, obj.buffer_m)
+            if found[key].size == 0:
                 continue
-            # the rules depend only on (kind, owner, parties): decide once per distinct one
-            rc = self._rule_cols
-            allowed = rule_mask(me, self._bits, rc["kind"].data[rows], rc["owner"].data[rows],
-                                rc["mask"].data[rows])
-            if allowed is None:  # more parties than bits: one by one
-                keys = self._party_key.view()[rows]
-                for pk in np.unique(keys).tolist():
+            if bits is None:
+                bits = self._rule_bits(me)
+            rows, required, undecided = candidates(
+                found[key], alive, c["t0"], c["t1"], c["lo"], c["hi"], c["buf"],
+                rc["kind"].data, rc["owner"].data, rc["mask"].data,
+                float(vol.time.start_s), float(vol.time.end_s), float(vol.alt_lower_m),
+                float(vol.alt_upper_m), q_buf, *bits,
+            )
+            if undecided.any():  # more parties than bits: these one by one
+                allowed = ~undecided
+                for j in np.nonzero(undecided)[0].tolist():
+                    pk = int(self._party_key.data[rows[j]])
                     if pk not in rules:
                         rules[pk] = rule_for(me, self._party_of_key[pk])
-                allowed = np.array([rules[pk] is not None for pk in keys.tolist()], dtype=bool)
+                    allowed[j] = rules[pk] is not None
+                rows, required = rows[allowed], required[allowed]
             if own:
-                allowed &= ~np.isin(rows, own)
-            idx = rows[allowed]
-            if idx.size:
-                out.extend(self._exact(obj, k, vol, idx, rules, qcap, qarrays))
+                keep = ~np.isin(rows, own)
+                rows, required = rows[keep], required[keep]
+            if rows.size == 0:
+                continue
+            if key not in prepared:
+                prepared[key] = (cap_of(vol.outline), query_arrays(vol.outline))
+            out.extend(self._exact(obj, me, k, vol, rows, required, rules, *prepared[key]))
         return out
 
     def _exact(
         self,
         obj: Obj,
+        me: Party,
         k: int,
         vol: Volume4D,
-        idx: npt.NDArray[np.intp],
+        rows: npt.NDArray[np.intp],
+        req_m: npt.NDArray[np.float64],
         rules: dict[int, tuple[str, tuple[str, ...]] | None],
         qcap: Cap,
         qarrays: QueryArrays,
     ) -> list[Conflict]:
-        c = self._cols.data
-        me = parties_of(obj)
-        required = np.maximum(c["buf"][idx], obj.buffer_m)
-        n = idx.size
-        _, _, d, ok = kernels.inverse_many(
-            np.full(n, qcap.lat), np.full(n, qcap.lon), c["clat"][idx], c["clon"][idx]
-        )
-        if not ok.all():
-            d = inverse(qcap.lat, qcap.lon, c["clat"][idx], c["clon"][idx])[2]
-        lower = d - qcap.radius_m - c["crad"][idx] - vol.outline.radius_m - c["rad"][idx]
-        near = np.nonzero(lower <= required)[0]
-        if near.size == 0:
-            return []
-        rows, req_m = idx[near], required[near]
-        p = self._packed.arrays()
         sep_m, wlat, wlon, status = kernels.separations(
-            rows, req_m, *qarrays,
-            p["kind"], p["clat"], p["clon"], p["rad"], p["v0"], p["v1"], p["e0"], p["e1"],
-            p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
-            p["length"],
+            rows, req_m, *qarrays, qcap.lat, qcap.lon, qcap.radius_m, *self._packed_args()
         )
-        out: list[Conflict] = []
-        append = out.append
-        a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
-        keys, entries, volumes = self._party_key.data, self._entries, self._volumes
-        lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
-        q0, q1 = time.start_s, time.end_s
+        volumes = self._volumes
         for j in np.nonzero(status == 2)[0].tolist():  # a kernel did not converge
             s = separation(vol.outline, volumes[int(rows[j])].outline, limit_m=float(req_m[j]))
             status[j] = 0 if s.exact else 1
             sep_m[j], (wlat[j], wlon[j]) = s.separation_m, s.witness
         hit = np.nonzero((status == 0) & (sep_m <= req_m))[0]
+        if hit.size == 0:
+            return []
         rows = rows[hit]
-        # plain Python numbers from here: far cheaper than numpy scalars one at a time
-        for i, req, sep, w_lat, w_lon, s0, s1 in zip(
-            rows.tolist(), req_m[hit].tolist(), sep_m[hit].tolist(), wlat[hit].tolist(),
-            wlon[hit].tolist(), c["t0"][rows].tolist(), c["t1"][rows].tolist(), strict=True,
+        keys = self._party_key.data[rows].tolist()
+        for pk in set(keys).difference(rules):
+            rules[pk] = rule_for(me, self._party_of_key[pk])
+        c, entries = self._cols.data, self._entries
+        a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
+        lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
+        q0, q1 = time.start_s, time.end_s
+        out: list[Conflict] = []
+        append = out.append
+        # plain Python numbers from here: far cheaper than numpy scalars one at a time; each
+        # conflict is made the way ``Conflict._make`` makes it, without its Python frame
+        for i, pk, req, sep, witness, s0, s1 in zip(
+            rows.tolist(), keys, req_m[hit].tolist(), sep_m[hit].tolist(),
+            zip(wlat[hit].tolist(), wlon[hit].tolist(), strict=True),
+            c["t0"][rows].tolist(),
+            c["t1"][rows].tolist(), strict=True,
         ):
             other = volumes[i]
-            entry = entries[i]
-            pk = int(keys[i])
-            if pk not in rules:
-                rules[pk] = rule_for(me, self._party_of_key[pk])
-            reason, parties = rules[pk] or ("", ())
             # the shared window, without building a new interval when one holds the other
             if s0 <= q0 and q1 <= s1:
                 shared = time
@@ -310,11 +321,10 @@ class ConflictIndex:
                 shared = other.time
             else:
                 shared = time.overlap_of(other.time)
-            append(Conflict(
-                oid, a_kind, k, entry.obj_id, entry.kind, entry.volume, reason, parties,
-                shared, max(lo, other.alt_lower_m),
-                min(hi, other.alt_upper_m), sep, req, (w_lat, w_lon),
-            ))
+            append(_new(Conflict, (
+                oid, a_kind, k, *entries[i], *(rules[pk] or _NO_RULE), shared,
+                max(lo, other.alt_lower_m), min(hi, other.alt_upper_m), sep, req, witness,
+            )))
         return out
 
 

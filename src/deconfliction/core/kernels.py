@@ -605,12 +605,23 @@ def witness_one(
     (half-way across the gap otherwise): see :func:`deconfliction.core.distance.witness`."""
     if d == 0.0:
         return alat, alon, True
-    t = min(max((d + ra - rb) / 2.0, 0.0), d)
     az, _, _, ok = inverse_one(alat, alon, blat, blon)
     if not ok:
         return 0.0, 0.0, False
-    lat, lon, _ = direct_one(alat, alon, az, t)
+    lat, lon = _witness_at(alat, alon, az, d, ra, rb)
     return lat, lon, True
+
+
+@jit
+def _witness_at(
+    alat: float, alon: float, az_ab: float, d: float, ra: float, rb: float
+) -> tuple[float, float]:
+    """:func:`witness_one` given the azimuth ``az_ab`` from a to b."""
+    if d == 0.0:
+        return alat, alon
+    t = min(max((d + ra - rb) / 2.0, 0.0), d)
+    lat, lon, _ = direct_one(alat, alon, az_ab, t)
+    return lat, lon
 
 
 @jit
@@ -618,19 +629,23 @@ def separations(
     rows: np.ndarray, required: np.ndarray,
     qkind: int, qlat: float, qlon: float, qrad: float, qvlat: np.ndarray, qvlon: np.ndarray,
     qvu: np.ndarray, qstart: np.ndarray, qend: np.ndarray, qnormal: np.ndarray,
-    qaz: np.ndarray, qlen: np.ndarray,
+    qaz: np.ndarray, qlen: np.ndarray, qcap_lat: float, qcap_lon: float, qcap_rad: float,
     kind: np.ndarray, clat: np.ndarray, clon: np.ndarray, rad: np.ndarray,
     v0: np.ndarray, v1: np.ndarray, e0: np.ndarray, e1: np.ndarray,
     vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
     normal: np.ndarray, az: np.ndarray, length: np.ndarray,
+    cap_lat: np.ndarray, cap_lon: np.ndarray, cap_rad: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Separation of one query outline from many packed outlines, in one compiled pass.
 
     Kinds: 0 circle (centre ``lat, lon``, radius ``rad``), 1 polygon, 2 corridor (half width
     ``rad``); a packed outline's vertices are ``v0:v1`` and its edges ``e0:e1`` (edge ends
-    index its own vertices). Returns ``(separation_m, witness_lat, witness_lon, status)``:
-    status 0 exact, 1 certainly above ``required`` (separation is a lower bound), 2 a
-    kernel did not converge (the caller redoes that one with GeographicLib).
+    index its own vertices). Each row's bounding cap (``cap_*[r]``, radius in metres) and
+    the query's cap first give a lower bound of the distance (triangle inequality), which
+    drops pairs certainly too far apart without solving them.
+    Returns ``(separation_m, witness_lat, witness_lon, status)``: status 0 exact, 1 certainly
+    above ``required`` (separation is a lower bound), 2 a kernel did not converge (the
+    caller redoes that one with GeographicLib).
     """
     n = rows.size
     sep, wlat, wlon = np.empty(n), np.empty(n), np.empty(n)
@@ -640,8 +655,16 @@ def separations(
         ra, rb = qrad, rad[r]
         limit = required[k] + ra + rb
         a, b, c, e = v0[r], v1[r], e0[r], e1[r]
-        if qkind == 0 and kind[r] == 0:
-            _, _, d, ok = inverse_one(qlat, qlon, clat[r], clon[r])
+        circles = qkind == 0 and kind[r] == 0
+        az_ab = 0.0
+        if not circles:  # (for two circles the cap bound would be the answer itself)
+            _, _, dc, ok = inverse_one(qcap_lat, qcap_lon, cap_lat[r], cap_lon[r])
+            lower = dc - qcap_rad - cap_rad[r] - ra - rb
+            if ok and lower > required[k]:
+                sep[k], status[k] = lower, 1
+                continue
+        if circles:
+            az_ab, _, d, ok = inverse_one(qlat, qlon, clat[r], clon[r])
             pal, pao, pbl, pbo, exact = qlat, qlon, clat[r], clon[r], True
         elif qkind == 0:
             d, pbl, pbo, exact, ok = point_edges_distance(
@@ -669,6 +692,9 @@ def separations(
             status[k] = 1
             continue
         if sep[k] <= required[k]:
+            if circles:  # the azimuth a→b is known already
+                wlat[k], wlon[k] = _witness_at(pal, pao, az_ab, d, ra, rb)
+                continue
             wlat[k], wlon[k], ok = witness_one(pal, pao, pbl, pbo, d, ra, rb)
             if not ok:
                 status[k] = 2
