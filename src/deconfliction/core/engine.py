@@ -59,6 +59,7 @@ __all__ = ["ConflictIndex", "check", "check_volumes"]
 
 Obj = Zone | Operation
 _REBUILD_AT = 512
+_RULES_KEPT = 1024  # distinct checked parties whose rules are remembered
 
 
 class _Entry(NamedTuple):
@@ -113,6 +114,8 @@ class ConflictIndex:
         self._key_of_party: dict[Party, int] = {}
         self._party_of_key: list[Party] = []
         self._bits = PartyBits()
+        # rule_for(checked parties, stored party key), per checked parties: there are few
+        self._rules_of: dict[Party, dict[int, tuple[str, tuple[str, ...]] | None]] = {}
         self._rule_cols = {"kind": _Grow(np.int8), "owner": _Grow(np.int64),
                            "mask": _Grow(np.int64)}
         self._packed_cache: tuple[npt.NDArray[Any], ...] | None = None
@@ -232,7 +235,11 @@ class ConflictIndex:
         me = parties_of(obj)
         out: list[Conflict] = []
         own = self._rows.get(obj.id)
-        rules: dict[int, tuple[str, tuple[str, ...]] | None] = {}
+        rules = self._rules_of.get(me)
+        if rules is None:
+            if len(self._rules_of) >= _RULES_KEPT:
+                self._rules_of.clear()
+            rules = self._rules_of[me] = {}
         bits: tuple[int, int, int, bool] | None = None
         c, rc, alive = self._cols.data, self._rule_cols, self._cols.alive
         q_buf = float(obj.buffer_m)

@@ -490,16 +490,18 @@ def point_edges_distance(
     least = lower.min()
     if least > limit_m:
         return least, plat, plon, False, True
-    best, bl, bo = math.inf, plat, plon
-    for j in range(m):
-        if lower[j] > best_upper:
-            continue
+    # nearest first: once an edge's lower bound is above the best exact distance so far,
+    # neither it nor any edge after it can be the nearest. Ties go to the first edge.
+    best, bj, bl, bo = math.inf, m, plat, plon
+    for j in np.argsort(lower):
+        if lower[j] > best_upper or lower[j] > best:
+            break
         a = start[j]
         d, fl, fo, _, ok = point_segment_one(plat, plon, vlat[a], vlon[a], az[j], length[j])
         if not ok:
             return 0.0, 0.0, 0.0, False, False
-        if d < best:
-            best, bl, bo = d, fl, fo
+        if d < best or (d == best and j < bj):
+            best, bj, bl, bo = d, j, fl, fo
     return best, bl, bo, True, True
 
 
