@@ -6,7 +6,13 @@ import itertools
 
 import numpy as np
 
-from deconfliction.core.candidates import RULE_KIND_OPERATION, RULE_KIND_ZONE, candidates
+from deconfliction.core.candidates import (
+    CANDIDATE_FLOATS,
+    CANDIDATE_INTS,
+    RULE_KIND_OPERATION,
+    RULE_KIND_ZONE,
+    candidates,
+)
 from deconfliction.core.rules import PartyBits, rule_for, rule_mask
 
 NAMES = ["coalition", "mat", "russia", "syria", "ocha"]
@@ -49,6 +55,9 @@ def test_candidates_agree_with_numpy_and_the_rule_mask() -> None:
         "buf": rng.choice([0.0, 10.0, 500.0], n),
     }
     cols["hi"] = cols["lo"] + rng.choice([0.0, 50.0, 1000.0], n)
+    floats = np.stack([cols[c] for c in CANDIDATE_FLOATS], axis=1)
+    ints = np.stack([cols["alive"], kinds, owners, masks], axis=1).astype(np.int64)
+    assert CANDIDATE_INTS == ("alive", "kind", "owner", "mask")
     for _ in range(60):
         me = parties[int(rng.integers(len(parties)))]
         found = rng.integers(n, size=int(rng.integers(0, 300)))
@@ -59,17 +68,11 @@ def test_candidates_agree_with_numpy_and_the_rule_mask() -> None:
         assert allowed is not None
         me_bits = (RULE_KIND_ZONE if me[0] == "zone" else RULE_KIND_OPERATION,
                    bits.bit(me[1]), bits.mask(me[2]), True)
-        rows, required, undecided = candidates(
-            found, cols["alive"], cols["t0"], cols["t1"], cols["lo"], cols["hi"], cols["buf"],
-            kinds, owners, masks, *q, *me_bits,
-        )
+        rows, required, undecided = candidates(found, floats, ints, *q, *me_bits)
         assert (rows.tolist(), required.tolist()) == _reference(found, cols, q, allowed)
         assert not undecided.any()
         # without bits every 4D candidate is kept and left to rule_for
-        rows, _, undecided = candidates(
-            found, cols["alive"], cols["t0"], cols["t1"], cols["lo"], cols["hi"], cols["buf"],
-            kinds, owners, masks, *q, 0, -1, -1, False,
-        )
+        rows, _, undecided = candidates(found, floats, ints, *q, 0, -1, -1, False)
         everyone = np.ones(n, dtype=bool)
         assert rows.tolist() == _reference(found, cols, q, everyone)[0]
         assert undecided.all()
@@ -77,11 +80,10 @@ def test_candidates_agree_with_numpy_and_the_rule_mask() -> None:
 
 
 def test_rows_without_bits_are_left_undecided() -> None:
-    one = np.ones(2)
+    floats = np.array([[0.0, 1.0, 0.0, 1.0, 0.0]] * 2)
+    ints = np.array([[1, 1, -1, 1], [1, 1, 3, -1]])
     rows, _, undecided = candidates(
-        np.array([0, 1]), one > 0, one * 0, one, one * 0, one, one * 0,
-        np.ones(2, dtype=np.int8), np.array([-1, 3]), np.array([1, -1]),
-        0.0, 1.0, 0.0, 1.0, 0.0, RULE_KIND_OPERATION, 0, 1, True,
+        np.array([0, 1]), floats, ints, 0.0, 1.0, 0.0, 1.0, 0.0, RULE_KIND_OPERATION, 0, 1, True,
     )
     assert rows.tolist() == [0, 1]
     assert undecided.tolist() == [True, True]

@@ -10,15 +10,16 @@ boxes is found twice), with the separation each pair requires. Rows whose party 
 missing (more parties than bits) are kept and flagged, for the caller to decide with
 :func:`deconfliction.core.rules.rule_for`.
 
-Three stored operations of another owner, all live, at 0–100 m with buffers 50, 0 and
-0 m, the second one later (window [20, 30) s); the third is found twice:
+Three stored operations of another owner (rule kind 1, owner bit 1, parties mask 2), all
+live, at 0–100 m with buffers 50, 0 and 0 m, the second one later (window [20, 30) s); the
+third is found twice:
 
 >>> import numpy as np
->>> z, one, far = np.zeros(3), np.ones(3), np.full(3, 100.0)
+>>> floats = np.array([[0.0, 10, 0, 100, 50], [20, 30, 0, 100, 0], [0, 10, 0, 100, 0]])
+>>> ints = np.array([[1, 1, 1, 2]] * 3)
 >>> rows, required, undecided = candidates(
-...     np.array([2, 0, 1, 2]), one > 0, np.array([0.0, 20.0, 0.0]), np.array([10, 30, 10.0]),
-...     z, far, np.array([50.0, 0.0, 0.0]), np.ones(3, dtype=np.int8), np.full(3, 2),
-...     np.full(3, 4), 0.0, 10.0, 50.0, 60.0, 20.0, RULE_KIND_OPERATION, 0, 1, True)
+...     np.array([2, 0, 1, 2]), floats, ints, 0.0, 10.0, 50.0, 60.0, 20.0,
+...     RULE_KIND_OPERATION, 0, 1, True)
 >>> rows.tolist(), required.tolist(), undecided.tolist()
 ([0, 2], [50.0, 20.0], [False, False])
 """
@@ -29,10 +30,16 @@ import numpy as np
 
 from deconfliction.core.kernels import jit
 
-__all__ = ["RULE_KIND_OPERATION", "RULE_KIND_ZONE", "candidates", "rule_one"]
+__all__ = [
+    "CANDIDATE_FLOATS", "CANDIDATE_INTS", "RULE_KIND_OPERATION", "RULE_KIND_ZONE", "candidates",
+    "rule_one",
+]
 
 RULE_KIND_ZONE = 0
 RULE_KIND_OPERATION = 1
+#: the leading columns of the two row tables :func:`candidates` reads, in order
+CANDIDATE_FLOATS = ("t0", "t1", "lo", "hi", "buf")
+CANDIDATE_INTS = ("alive", "kind", "owner", "mask")
 
 
 @jit
@@ -48,16 +55,16 @@ def rule_one(me_kind: int, me_owner: int, me_mask: int, kind: int, owner: int, m
 
 @jit
 def candidates(
-    found: np.ndarray, alive: np.ndarray,
-    t0: np.ndarray, t1: np.ndarray, lo: np.ndarray, hi: np.ndarray, buf: np.ndarray,
-    kind: np.ndarray, owner: np.ndarray, mask: np.ndarray,
+    found: np.ndarray, floats: np.ndarray, ints: np.ndarray,
     q_t0: float, q_t1: float, q_lo: float, q_hi: float, q_buf: float,
     me_kind: int, me_owner: int, me_mask: int, by_bits: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``found`` rows that may conflict with the query volume, before geometry.
 
-    ``t0, t1`` are epoch seconds (±inf when open), ``lo, hi`` altitude bands and ``buf``
-    buffers in metres, per stored row; ``q_*`` the query volume's. ``me_*`` are the
+    Row ``r`` of ``floats`` starts with :data:`CANDIDATE_FLOATS`: epoch seconds ``t0, t1``
+    (±inf when open), the altitude band ``lo, hi`` and the buffer ``buf`` in metres; row
+    ``r`` of ``ints`` with :data:`CANDIDATE_INTS`: whether it is live, its rule kind, its
+    owner's bit and its parties' bit mask. ``q_*`` are the query volume's. ``me_*`` are the
     checked object's rule facts as bits; with ``by_bits`` false, or for a row whose owner or
     mask is negative (no bit), the rule is left undecided. Returns ``(rows, required_m,
     undecided)``: rows sorted and unique, the larger of the two buffers, and the rows whose
@@ -68,10 +75,11 @@ def candidates(
     m = 0
     for k in range(n):
         r = found[k]
-        if not (alive[r] and t0[r] < q_t1 and q_t0 < t1[r] and lo[r] <= q_hi and q_lo <= hi[r]):
+        f, i = floats[r], ints[r]
+        if not (i[0] and f[0] < q_t1 and q_t0 < f[1] and f[2] <= q_hi and q_lo <= f[3]):
             continue
-        if (by_bits and owner[r] >= 0 and mask[r] >= 0
-                and not rule_one(me_kind, me_owner, me_mask, kind[r], owner[r], mask[r])):
+        if (by_bits and i[2] >= 0 and i[3] >= 0
+                and not rule_one(me_kind, me_owner, me_mask, i[1], i[2], i[3])):
             continue
         keep[m] = r
         m += 1
@@ -85,7 +93,7 @@ def candidates(
         if j > 0 and rows[j - 1] == r:
             continue
         rows[j] = r
-        required[j] = max(buf[r], q_buf)
-        undecided[j] = not by_bits or owner[r] < 0 or mask[r] < 0
+        required[j] = max(floats[r, 4], q_buf)
+        undecided[j] = not by_bits or ints[r, 2] < 0 or ints[r, 3] < 0
         j += 1
     return rows[:j], required[:j], undecided[:j]

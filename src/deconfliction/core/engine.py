@@ -45,7 +45,13 @@ import shapely
 
 from deconfliction.core import kernels
 from deconfliction.core.bounds import bbox_of, cap_of
-from deconfliction.core.candidates import RULE_KIND_OPERATION, RULE_KIND_ZONE, candidates
+from deconfliction.core.candidates import (
+    CANDIDATE_FLOATS,
+    CANDIDATE_INTS,
+    RULE_KIND_OPERATION,
+    RULE_KIND_ZONE,
+    candidates,
+)
 from deconfliction.core.conflict import Conflict, ObjectKind
 from deconfliction.core.distance import separation
 from deconfliction.core.objects import Operation, Zone
@@ -75,26 +81,35 @@ _new = tuple.__new__
 
 
 class _Columns:
-    """Growable flat arrays, one row per stored volume."""
+    """Growable tables, one row per stored volume: its floats and its integers.
 
-    names = ("t0", "t1", "lo", "hi", "buf", "clat", "clon", "crad", "rad")
+    A check reads a few hundred scattered rows; with each row's values side by side that is
+    a cache line or two per row, not one per column. ``data`` has each column as a view.
+    """
+
+    floats = (*CANDIDATE_FLOATS, "clat", "clon", "crad", "rad")
+    ints = CANDIDATE_INTS
 
     def __init__(self) -> None:
         self.size = 0
-        self.cap = 1024
-        self.data = {n: np.empty(self.cap) for n in self.names}
-        self.alive = np.zeros(self.cap, dtype=bool)
+        self.f = np.empty((1024, len(self.floats)))
+        self.i = np.zeros((1024, len(self.ints)), dtype=np.int64)
+        self._views()
 
-    def append(self, row: dict[str, float]) -> int:
-        if self.size == self.cap:
-            self.cap *= 2
-            for n in self.names:
-                self.data[n] = np.resize(self.data[n], self.cap)
-            self.alive = np.resize(self.alive, self.cap)
+    def _views(self) -> None:
+        self.data: dict[str, npt.NDArray[Any]] = {
+            n: self.f[:, j] for j, n in enumerate(self.floats)
+        }
+        self.data.update({n: self.i[:, j] for j, n in enumerate(self.ints)})
+
+    def append(self, row: dict[str, float | int]) -> int:
+        if self.size == len(self.f):
+            self.f = np.concatenate([self.f, np.empty_like(self.f)])
+            self.i = np.concatenate([self.i, np.zeros_like(self.i)])
+            self._views()
         i = self.size
-        for n in self.names:
-            self.data[n][i] = row[n]
-        self.alive[i] = True
+        self.f[i] = [row[n] for n in self.floats]
+        self.i[i] = [row[n] for n in self.ints]
         self.size += 1
         return i
 
@@ -116,8 +131,6 @@ class ConflictIndex:
         self._bits = PartyBits()
         # rule_for(checked parties, stored party key), per checked parties: there are few
         self._rules_of: dict[Party, dict[int, tuple[str, tuple[str, ...]] | None]] = {}
-        self._rule_cols = {"kind": _Grow(np.int8), "owner": _Grow(np.int64),
-                           "mask": _Grow(np.int64)}
         self._packed_cache: tuple[npt.NDArray[Any], ...] | None = None
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
@@ -159,16 +172,14 @@ class ConflictIndex:
                     "t0": vol.time.start_s, "t1": vol.time.end_s,
                     "lo": vol.alt_lower_m, "hi": vol.alt_upper_m, "buf": obj.buffer_m,
                     "clat": cap.lat, "clon": cap.lon, "crad": cap.radius_m,
-                    "rad": vol.outline.radius_m,
+                    "rad": vol.outline.radius_m, "alive": binding,
+                    "kind": RULE_KIND_ZONE if kind == "zone" else RULE_KIND_OPERATION,
+                    "owner": self._bits.bit(party[1]), "mask": self._bits.mask(party[2]),
                 }
             )
             assert self._packed.add(vol.outline) == i
             self._packed_cache = None
             self._party_key.extend(np.array([key]))
-            self._rule_cols["kind"].extend(np.array([0 if kind == "zone" else 1]))
-            self._rule_cols["owner"].extend(np.array([self._bits.bit(party[1])]))
-            self._rule_cols["mask"].extend(np.array([self._bits.mask(party[2])]))
-            self._cols.alive[i] = binding
             self._entries.append(_Entry(obj.id, kind, k))
             self._volumes.append(vol)
             self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
@@ -182,14 +193,15 @@ class ConflictIndex:
             return
         self._parties.pop(obj_id, None)
         for i in self._rows.pop(obj_id, []):
-            self._cols.alive[i] = False
+            self._cols.data["alive"][i] = False
 
     def _refresh(self) -> None:
         if len(self._pending) < _REBUILD_AT and self._tree is not None:
             return
         rows, boxes = [], []
+        alive = self._cols.data["alive"]
         for i in range(self._cols.size):
-            if self._cols.alive[i] or self._entries[i].obj_id in self._objects:
+            if alive[i] or self._entries[i].obj_id in self._objects:
                 for b in self._boxes[i]:
                     rows.append(i)
                     boxes.append(b)
@@ -241,7 +253,7 @@ class ConflictIndex:
                 self._rules_of.clear()
             rules = self._rules_of[me] = {}
         bits: tuple[int, int, int, bool] | None = None
-        c, rc, alive = self._cols.data, self._rule_cols, self._cols.alive
+        cols = self._cols
         q_buf = float(obj.buffer_m)
         # volumes often share one outline (phases of an operation): search each once
         found: dict[int, npt.NDArray[np.intp]] = {}
@@ -256,10 +268,8 @@ class ConflictIndex:
             if bits is None:
                 bits = self._rule_bits(me)
             rows, required, undecided = candidates(
-                found[key], alive, c["t0"], c["t1"], c["lo"], c["hi"], c["buf"],
-                rc["kind"].data, rc["owner"].data, rc["mask"].data,
-                float(vol.time.start_s), float(vol.time.end_s), float(vol.alt_lower_m),
-                float(vol.alt_upper_m), q_buf, *bits,
+                found[key], cols.f, cols.i, float(vol.time.start_s), float(vol.time.end_s),
+                float(vol.alt_lower_m), float(vol.alt_upper_m), q_buf, *bits,
             )
             if undecided.any():  # more parties than bits: these one by one
                 allowed = ~undecided
