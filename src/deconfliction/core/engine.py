@@ -1,8 +1,9 @@
 """The conflict engine: an index of stored volumes and the exact 4D check against it.
 
-``ConflictIndex`` keeps every volume of every stored zone and operation in flat numpy
-arrays (time, altitude band, buffer, bounding cap) and a shapely ``STRtree`` of
-conservative lat/lon boxes. Checking an object goes, per volume:
+``ConflictIndex`` keeps every volume of every stored zone and operation as a row of numpy
+tables (time, altitude band, buffer, rule facts; the packed outline with its bounding cap)
+and a shapely ``STRtree`` of conservative lat/lon boxes. Checking an object goes, per
+volume (2 and 3–4 are one compiled pass each):
 
 1. the tree gives the volumes whose grown boxes meet the grown query box;
 2. time, altitude, binding state and the rules (:mod:`deconfliction.core.rules`) cut them;
@@ -87,7 +88,7 @@ class _Columns:
     a cache line or two per row, not one per column. ``data`` has each column as a view.
     """
 
-    floats = (*CANDIDATE_FLOATS, "clat", "clon", "crad", "rad")
+    floats = CANDIDATE_FLOATS
     ints = CANDIDATE_INTS
 
     def __init__(self) -> None:
@@ -166,13 +167,11 @@ class ConflictIndex:
         binding = isinstance(obj, Zone) or obj.binding
         kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
         for k, vol in enumerate(obj.volumes):
-            cap = cap_of(vol.outline)
             i = self._cols.append(
                 {
                     "t0": vol.time.start_s, "t1": vol.time.end_s,
                     "lo": vol.alt_lower_m, "hi": vol.alt_upper_m, "buf": obj.buffer_m,
-                    "clat": cap.lat, "clon": cap.lon, "crad": cap.radius_m,
-                    "rad": vol.outline.radius_m, "alive": binding,
+                    "alive": binding,
                     "kind": RULE_KIND_ZONE if kind == "zone" else RULE_KIND_OPERATION,
                     "owner": self._bits.bit(party[1]), "mask": self._bits.mask(party[2]),
                 }
@@ -230,15 +229,12 @@ class ConflictIndex:
                 ob >= 0 and pm >= 0)
 
     def _packed_args(self) -> tuple[npt.NDArray[Any], ...]:
-        """The stored outlines' arguments of :func:`kernels.separations`: the packed outlines
-        and their caps (kept until the next add)."""
+        """The stored outlines' arguments of :func:`kernels.separations` (kept until an add)."""
         if self._packed_cache is None:
             p = self._packed.arrays()
-            c = self._cols.data
             self._packed_cache = (
-                p["kind"], p["clat"], p["clon"], p["rad"], p["v0"], p["v1"], p["e0"], p["e1"],
-                p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
-                p["length"], c["clat"], c["clon"], c["crad"],
+                p["rows_f"], p["rows_i"], p["vlat"], p["vlon"], p["vu"], p["start"], p["end"],
+                p["normal"], p["az"], p["length"],
             )
         return self._packed_cache
 
