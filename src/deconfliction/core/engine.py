@@ -60,6 +60,7 @@ from deconfliction.core.outline import Cap, Outline
 from deconfliction.core.packed import Grow as _Grow
 from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
 from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for
+from deconfliction.core.timeinterval import TimeInterval
 from deconfliction.core.volume import Volume4D
 
 __all__ = ["ConflictIndex", "check", "check_volumes"]
@@ -75,6 +76,10 @@ class _Entry(NamedTuple):
     obj_id: str
     kind: ObjectKind
     volume: int
+
+
+#: a row's conflict fields: its entry, its window (also in epoch seconds), its band
+_About = tuple[str, ObjectKind, int, TimeInterval, float, float, float, float]
 
 
 _NO_RULE: tuple[str, tuple[str, ...]] = ("", ())
@@ -124,6 +129,7 @@ class ConflictIndex:
         self._rows: dict[str, list[int]] = {}
         self._entries: list[_Entry] = []
         self._volumes: list[Volume4D] = []
+        self._about: list[_About] = []
         self._cols = _Columns()
         self._packed = PackedOutlines()
         self._party_key = _Grow(np.intp)
@@ -181,6 +187,8 @@ class ConflictIndex:
             self._party_key.extend(np.array([key]))
             self._entries.append(_Entry(obj.id, kind, k))
             self._volumes.append(vol)
+            self._about.append((obj.id, kind, k, vol.time, vol.time.start_s, vol.time.end_s,
+                                vol.alt_lower_m, vol.alt_upper_m))
             self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
             self._pending.append(i)
             rows.append(i)
@@ -312,7 +320,7 @@ class ConflictIndex:
         keys = self._party_key.data[rows].tolist()
         for pk in set(keys).difference(rules):
             rules[pk] = rule_for(me, self._party_of_key[pk])
-        c, entries = self._cols.data, self._entries
+        about = self._about
         a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
         lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
         q0, q1 = time.start_s, time.end_s
@@ -320,23 +328,23 @@ class ConflictIndex:
         append = out.append
         # plain Python numbers from here: far cheaper than numpy scalars one at a time; each
         # conflict is made the way ``Conflict._make`` makes it, without its Python frame
-        for i, pk, req, sep, witness, s0, s1 in zip(
+        for i, pk, req, sep, witness in zip(
             rows.tolist(), keys, req_m[hit].tolist(), sep_m[hit].tolist(),
-            zip(wlat[hit].tolist(), wlon[hit].tolist(), strict=True),
-            c["t0"][rows].tolist(),
-            c["t1"][rows].tolist(), strict=True,
+            zip(wlat[hit].tolist(), wlon[hit].tolist(), strict=True), strict=True,
         ):
-            other = volumes[i]
+            b_id, b_kind, b_volume, b_time, s0, s1, b_lo, b_hi = about[i]
             # the shared window, without building a new interval when one holds the other
             if s0 <= q0 and q1 <= s1:
                 shared = time
             elif q0 <= s0 and s1 <= q1:
-                shared = other.time
+                shared = b_time
             else:
-                shared = time.overlap_of(other.time)
+                shared = time.overlap_of(b_time)
+            reason, parties = rules[pk] or _NO_RULE
             append(_new(Conflict, (
-                oid, a_kind, k, *entries[i], *(rules[pk] or _NO_RULE), shared,
-                max(lo, other.alt_lower_m), min(hi, other.alt_upper_m), sep, req, witness,
+                oid, a_kind, k, b_id, b_kind, b_volume, reason, parties, shared,
+                b_lo if b_lo > lo else lo, b_hi if b_hi < hi else hi,  # max(), min()
+                sep, req, witness,
             )))
         return out
 
