@@ -257,46 +257,37 @@ def run_engine(w: Workload, repeat: int) -> tuple[dict[str, Any], ConflictIndex,
 #: (label, module path suffix, function name) of the parts of ``check`` worth a line each
 _PROFILE_PARTS = (
     ("ConflictIndex.check", "core/engine.py", "check"),
-    ("  _candidates (STRtree + time/alt mask)", "core/engine.py", "_candidates"),
+    ("  _spatial (box of the query, STRtree)", "core/engine.py", "_spatial"),
     ("    STRtree.query", "shapely/strtree.py", "query"),
     ("    bbox_of", "core/bounds.py", "bbox_of"),
     ("      edges of the new query outline", "core/outline.py", "edges"),
+    ("  candidates (compiled: time, altitude, rules)", "core/candidates.py", "candidates"),
     ("  rule_for", "core/rules.py", "rule_for"),
+    ("  cap_of", "core/bounds.py", "cap_of"),
+    ("  query_arrays", "core/packed.py", "query_arrays"),
     ("  _exact", "core/engine.py", "_exact"),
-    ("    cap_of", "core/bounds.py", "cap_of"),
-    ("    check_volumes", "core/engine.py", "check_volumes"),
-    ("      separation", "core/distance.py", "separation"),
-    ("        _point_edges", "core/distance.py", "_point_edges"),
-    ("        _edges_edges", "core/distance.py", "_edges_edges"),
-    ("        point_in_area", "core/distance.py", "point_in_area"),
-    ("    query_arrays", "core/packed.py", "query_arrays"),
     ("    kernels.separations", "core/kernels.py", "separations"),
-    ("    TimeInterval.intersection", "core/timeinterval.py", "intersection"),
+    ("    separation (fallback)", "core/distance.py", "separation"),
     ("    TimeInterval.overlap_of", "core/timeinterval.py", "overlap_of"),
 )
 
 
+_SPATIAL = "_spatial: box of the query, STRtree query"
+_EXACT = "_exact: compiled cap bound and separations, Conflicts"
 #: (label, parent label, where it lives, attribute): parts of ``check`` timed by wrapping them
 _PHASES: tuple[tuple[str, str | None, object, str], ...] = (
-    ("_candidates: STRtree query, time/alt mask", None, ConflictIndex, "_candidates"),
-    ("bbox_of the query (and its new outline's edges)", "_candidates: STRtree query, "
-     "time/alt mask", engine_module, "bbox_of"),
-    ("STRtree.query", "_candidates: STRtree query, time/alt mask", shapely.STRtree, "query"),
+    (_SPATIAL, None, ConflictIndex, "_spatial"),
+    ("bbox_of the query (and its new outline's edges)", _SPATIAL, engine_module, "bbox_of"),
+    ("STRtree.query", _SPATIAL, shapely.STRtree, "query"),
+    ("candidates (compiled: time, altitude, rules)", None, engine_module, "candidates"),
     ("rule_for", None, engine_module, "rule_for"),
-    ("_exact: cap bound, exact checks, Conflicts", None, ConflictIndex, "_exact"),
-    ("cap_of the query", "_exact: cap bound, exact checks, Conflicts", engine_module, "cap_of"),
-    ("check_volumes", "_exact: cap bound, exact checks, Conflicts", engine_module,
-     "check_volumes"),
-    ("separation (exact geodesic distance)", "check_volumes", engine_module, "separation"),
-    ("query_arrays (the query outline packed)", "_exact: cap bound, exact checks, Conflicts",
-     engine_module, "query_arrays"),
-    ("kernels.separations (compiled exact distances)",
-     "_exact: cap bound, exact checks, Conflicts", kernels_module, "separations"),
-    ("TimeInterval.intersection", "_exact: cap bound, exact checks, Conflicts", TimeInterval,
-     "intersection"),
-    ("TimeInterval.overlap_of", "_exact: cap bound, exact checks, Conflicts", TimeInterval,
-     "overlap_of"),
-    ("Conflict()", "_exact: cap bound, exact checks, Conflicts", engine_module, "Conflict"),
+    ("cap_of the query", None, engine_module, "cap_of"),
+    ("query_arrays (the query outline packed)", None, engine_module, "query_arrays"),
+    (_EXACT, None, ConflictIndex, "_exact"),
+    ("kernels.separations (compiled exact distances)", _EXACT, kernels_module, "separations"),
+    ("separation (fallback where a kernel did not converge)", _EXACT, engine_module,
+     "separation"),
+    ("TimeInterval.overlap_of", _EXACT, TimeInterval, "overlap_of"),
 )
 
 

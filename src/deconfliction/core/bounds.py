@@ -36,6 +36,11 @@ _A = 6_378_137.0
 _MAX_CAP_M = 5_000_000.0
 
 
+def _wrap180(deg: float) -> float:
+    """:func:`~deconfliction.core.geodesy.wrap180` of one number, without numpy's overhead."""
+    return ((deg + 180.0) % 360.0) - 180.0
+
+
 def _box(lat_lo: float, lat_hi: float, lon_lo: float, lon_hi: float, grow_m: float) -> BBox:
     dlat = grow_m / _METRES_PER_DEG_LAT_MIN + 1e-9
     lat_lo, lat_hi = max(lat_lo - dlat, -90.0), min(lat_hi + dlat, 90.0)
@@ -46,8 +51,8 @@ def _box(lat_lo: float, lat_hi: float, lon_lo: float, lon_hi: float, grow_m: flo
     lon_lo, lon_hi = lon_lo - dlon, lon_hi + dlon
     if lon_hi - lon_lo >= 360.0:
         return BBox(lat_lo, -180.0, lat_hi, 180.0)
-    w_lo = float(wrap180(lon_lo))
-    w_hi = float(wrap180(lon_hi))
+    w_lo = _wrap180(lon_lo)
+    w_hi = _wrap180(lon_hi)
     if lon_hi >= 180.0 and w_hi == -180.0:
         w_hi = 180.0
     return BBox(lat_lo, w_lo, lat_hi, w_hi)

@@ -1,8 +1,9 @@
 """The conflict engine: an index of stored volumes and the exact 4D check against it.
 
-``ConflictIndex`` keeps every volume of every stored zone and operation in flat numpy
-arrays (time, altitude band, buffer, bounding cap) and a shapely ``STRtree`` of
-conservative lat/lon boxes. Checking an object goes, per volume:
+``ConflictIndex`` keeps every volume of every stored zone and operation as a row of numpy
+tables (time, altitude band, buffer, rule facts; the packed outline with its bounding cap)
+and a shapely ``STRtree`` of conservative lat/lon boxes. Checking an object goes, per
+volume (2 and 3–4 are one compiled pass each):
 
 1. the tree gives the volumes whose grown boxes meet the grown query box;
 2. time, altitude, binding state and the rules (:mod:`deconfliction.core.rules`) cut them;
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,50 +46,76 @@ import shapely
 
 from deconfliction.core import kernels
 from deconfliction.core.bounds import bbox_of, cap_of
+from deconfliction.core.candidates import (
+    CANDIDATE_FLOATS,
+    CANDIDATE_INTS,
+    RULE_KIND_OPERATION,
+    RULE_KIND_ZONE,
+    candidates,
+)
 from deconfliction.core.conflict import Conflict, ObjectKind
 from deconfliction.core.distance import separation
-from deconfliction.core.geodesy import inverse
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.core.outline import Cap, Outline
 from deconfliction.core.packed import Grow as _Grow
 from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
-from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for, rule_mask
+from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for
+from deconfliction.core.timeinterval import TimeInterval
 from deconfliction.core.volume import Volume4D
 
 __all__ = ["ConflictIndex", "check", "check_volumes"]
 
 Obj = Zone | Operation
 _REBUILD_AT = 512
+_RULES_KEPT = 1024  # distinct checked parties whose rules are remembered
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
+    """Which stored volume a row is: in the order of a conflict's ``b_*`` fields."""
+
     obj_id: str
-    volume: int
     kind: ObjectKind
+    volume: int
+
+
+#: a row's conflict fields: its entry, its window (also in epoch seconds), its band
+_About = tuple[str, ObjectKind, int, TimeInterval, float, float, float, float]
+
+
+_NO_RULE: tuple[str, tuple[str, ...]] = ("", ())
+_new = tuple.__new__
 
 
 class _Columns:
-    """Growable flat arrays, one row per stored volume."""
+    """Growable tables, one row per stored volume: its floats and its integers.
 
-    names = ("t0", "t1", "lo", "hi", "buf", "clat", "clon", "crad", "rad")
+    A check reads a few hundred scattered rows; with each row's values side by side that is
+    a cache line or two per row, not one per column. ``data`` has each column as a view.
+    """
+
+    floats = CANDIDATE_FLOATS
+    ints = CANDIDATE_INTS
 
     def __init__(self) -> None:
         self.size = 0
-        self.cap = 1024
-        self.data = {n: np.empty(self.cap) for n in self.names}
-        self.alive = np.zeros(self.cap, dtype=bool)
+        self.f = np.empty((1024, len(self.floats)))
+        self.i = np.zeros((1024, len(self.ints)), dtype=np.int64)
+        self._views()
 
-    def append(self, row: dict[str, float]) -> int:
-        if self.size == self.cap:
-            self.cap *= 2
-            for n in self.names:
-                self.data[n] = np.resize(self.data[n], self.cap)
-            self.alive = np.resize(self.alive, self.cap)
+    def _views(self) -> None:
+        self.data: dict[str, npt.NDArray[Any]] = {
+            n: self.f[:, j] for j, n in enumerate(self.floats)
+        }
+        self.data.update({n: self.i[:, j] for j, n in enumerate(self.ints)})
+
+    def append(self, row: dict[str, float | int]) -> int:
+        if self.size == len(self.f):
+            self.f = np.concatenate([self.f, np.empty_like(self.f)])
+            self.i = np.concatenate([self.i, np.zeros_like(self.i)])
+            self._views()
         i = self.size
-        for n in self.names:
-            self.data[n][i] = row[n]
-        self.alive[i] = True
+        self.f[i] = [row[n] for n in self.floats]
+        self.i[i] = [row[n] for n in self.ints]
         self.size += 1
         return i
 
@@ -102,14 +129,16 @@ class ConflictIndex:
         self._rows: dict[str, list[int]] = {}
         self._entries: list[_Entry] = []
         self._volumes: list[Volume4D] = []
+        self._about: list[_About] = []
         self._cols = _Columns()
         self._packed = PackedOutlines()
         self._party_key = _Grow(np.intp)
         self._key_of_party: dict[Party, int] = {}
         self._party_of_key: list[Party] = []
         self._bits = PartyBits()
-        self._rule_cols = {"kind": _Grow(np.int8), "owner": _Grow(np.int64),
-                           "mask": _Grow(np.int64)}
+        # rule_for(checked parties, stored party key), per checked parties: there are few
+        self._rules_of: dict[Party, dict[int, tuple[str, tuple[str, ...]] | None]] = {}
+        self._packed_cache: tuple[npt.NDArray[Any], ...] | None = None
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
         self._pending: list[int] = []
@@ -148,23 +177,22 @@ class ConflictIndex:
         binding = isinstance(obj, Zone) or obj.binding
         kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
         for k, vol in enumerate(obj.volumes):
-            cap = cap_of(vol.outline)
             i = self._cols.append(
                 {
                     "t0": vol.time.start_s, "t1": vol.time.end_s,
                     "lo": vol.alt_lower_m, "hi": vol.alt_upper_m, "buf": obj.buffer_m,
-                    "clat": cap.lat, "clon": cap.lon, "crad": cap.radius_m,
-                    "rad": vol.outline.radius_m,
+                    "alive": binding,
+                    "kind": RULE_KIND_ZONE if kind == "zone" else RULE_KIND_OPERATION,
+                    "owner": self._bits.bit(party[1]), "mask": self._bits.mask(party[2]),
                 }
             )
             assert self._packed.add(vol.outline) == i
+            self._packed_cache = None
             self._party_key.extend(np.array([key]))
-            self._rule_cols["kind"].extend(np.array([0 if kind == "zone" else 1]))
-            self._rule_cols["owner"].extend(np.array([self._bits.bit(party[1])]))
-            self._rule_cols["mask"].extend(np.array([self._bits.mask(party[2])]))
-            self._cols.alive[i] = binding
-            self._entries.append(_Entry(obj.id, k, kind))
+            self._entries.append(_Entry(obj.id, kind, k))
             self._volumes.append(vol)
+            self._about.append((obj.id, kind, k, vol.time, vol.time.start_s, vol.time.end_s,
+                                vol.alt_lower_m, vol.alt_upper_m))
             self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
             self._pending.append(i)
             self._pend_new.extend((i, b) for b in self._boxes[-1])
@@ -177,14 +205,15 @@ class ConflictIndex:
             return
         self._parties.pop(obj_id, None)
         for i in self._rows.pop(obj_id, []):
-            self._cols.alive[i] = False
+            self._cols.data["alive"][i] = False
 
     def _refresh(self) -> None:
         if len(self._pending) < _REBUILD_AT and self._tree is not None:
             return
         rows, boxes = [], []
+        alive = self._cols.data["alive"]
         for i in range(self._cols.size):
-            if self._cols.alive[i] or self._entries[i].obj_id in self._objects:
+            if alive[i] or self._entries[i].obj_id in self._objects:
                 for b in self._boxes[i]:
                     rows.append(i)
                     boxes.append(b)
@@ -197,7 +226,8 @@ class ConflictIndex:
         self._pend_new = []
 
     def _spatial(self, outline: Outline, grow_m: float) -> npt.NDArray[np.intp]:
-        """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time)."""
+        """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time), in
+        no particular order and perhaps more than once (a row may have two boxes)."""
         self._refresh()
         assert self._tree is not None
         parts = bbox_of(outline, grow_m).parts()
@@ -213,124 +243,125 @@ class ConflictIndex:
             for p in parts:
                 hit = (p[0] <= b[:, 2]) & (b[:, 0] <= p[2]) & (p[1] <= b[:, 3]) & (b[:, 1] <= p[3])
                 found.append(self._pend_rows[hit])
-        if not found:
-            return np.empty(0, dtype=np.intp)
-        return np.unique(np.concatenate(found))
+        return found[0] if len(found) == 1 else np.concatenate(found)
 
-    def _in_4d(self, rows: npt.NDArray[np.intp], vol: Volume4D) -> npt.NDArray[np.intp]:
-        """The ``rows`` that are live and share time and altitude with ``vol``."""
-        c = self._cols.data
-        t0, t1 = vol.time.start_s, vol.time.end_s
-        keep = (
-            self._cols.alive[rows]
-            & (c["t0"][rows] < t1) & (t0 < c["t1"][rows])
-            & (c["lo"][rows] <= vol.alt_upper_m) & (vol.alt_lower_m <= c["hi"][rows])
-        )
-        return np.asarray(rows[keep])
+    def _rule_bits(self, me: Party) -> tuple[int, int, int, bool]:
+        """The checked object's rule facts as bits (see :func:`candidates`)."""
+        kind, owner, parties = me
+        ob, pm = self._bits.bit(owner), self._bits.mask(parties)
+        return (RULE_KIND_ZONE if kind == "zone" else RULE_KIND_OPERATION, ob, pm,
+                ob >= 0 and pm >= 0)
+
+    def _packed_args(self) -> tuple[npt.NDArray[Any], ...]:
+        """The stored outlines' arguments of :func:`kernels.separations` (kept until an add)."""
+        if self._packed_cache is None:
+            p = self._packed.arrays()
+            self._packed_cache = (
+                p["rows_f"], p["rows_i"], p["vlat"], p["vlon"], p["vu"], p["start"], p["end"],
+                p["normal"], p["az"], p["length"],
+            )
+        return self._packed_cache
 
     def check(self, obj: Obj) -> list[Conflict]:
         """Every conflict between ``obj`` and the stored objects (other than itself)."""
         me = parties_of(obj)
         out: list[Conflict] = []
         own = self._rows.get(obj.id)
-        rules: dict[int, tuple[str, tuple[str, ...]] | None] = {}
-        # volumes often share one outline (phases of an operation): prepare each once
-        prepared: dict[int, tuple[npt.NDArray[np.intp], Cap, QueryArrays]] = {}
+        rules = self._rules_of.get(me)
+        if rules is None:
+            if len(self._rules_of) >= _RULES_KEPT:
+                self._rules_of.clear()
+            rules = self._rules_of[me] = {}
+        bits: tuple[int, int, int, bool] | None = None
+        cols = self._cols
+        q_buf = float(obj.buffer_m)
+        # volumes often share one outline (phases of an operation): search each once
+        found: dict[int, npt.NDArray[np.intp]] = {}
+        prepared: dict[int, tuple[Cap, QueryArrays]] = {}
         for k, vol in enumerate(obj.volumes):
             key = id(vol.outline)
-            if key not in prepared:
+            if key not in found:
                 # the subject's buffer grows its box; stored buffers are in their boxes
-                prepared[key] = (
-                    self._spatial(vol.outline, obj.buffer_m), cap_of(vol.outline),
-                    query_arrays(vol.outline),
-                )
-            near, qcap, qarrays = prepared[key]
-            rows = self._in_4d(near, vol)
-            if rows.size == 0:
+                found[key] = self._spatial(vol.outline, obj.buffer_m)
+            if found[key].size == 0:
                 continue
-            # the rules depend only on (kind, owner, parties): decide once per distinct one
-            rc = self._rule_cols
-            allowed = rule_mask(me, self._bits, rc["kind"].data[rows], rc["owner"].data[rows],
-                                rc["mask"].data[rows])
-            if allowed is None:  # more parties than bits: one by one
-                keys = self._party_key.view()[rows]
-                for pk in np.unique(keys).tolist():
+            if bits is None:
+                bits = self._rule_bits(me)
+            rows, required, undecided = candidates(
+                found[key], cols.f, cols.i, float(vol.time.start_s), float(vol.time.end_s),
+                float(vol.alt_lower_m), float(vol.alt_upper_m), q_buf, *bits,
+            )
+            if undecided.any():  # more parties than bits: these one by one
+                allowed = ~undecided
+                for j in np.nonzero(undecided)[0].tolist():
+                    pk = int(self._party_key.data[rows[j]])
                     if pk not in rules:
                         rules[pk] = rule_for(me, self._party_of_key[pk])
-                allowed = np.array([rules[pk] is not None for pk in keys.tolist()], dtype=bool)
+                    allowed[j] = rules[pk] is not None
+                rows, required = rows[allowed], required[allowed]
             if own:
-                allowed &= ~np.isin(rows, own)
-            idx = rows[allowed]
-            if idx.size:
-                out.extend(self._exact(obj, k, vol, idx, rules, qcap, qarrays))
+                keep = ~np.isin(rows, own)
+                rows, required = rows[keep], required[keep]
+            if rows.size == 0:
+                continue
+            if key not in prepared:
+                prepared[key] = (cap_of(vol.outline), query_arrays(vol.outline))
+            out.extend(self._exact(obj, me, k, vol, rows, required, rules, *prepared[key]))
         return out
 
     def _exact(
         self,
         obj: Obj,
+        me: Party,
         k: int,
         vol: Volume4D,
-        idx: npt.NDArray[np.intp],
+        rows: npt.NDArray[np.intp],
+        req_m: npt.NDArray[np.float64],
         rules: dict[int, tuple[str, tuple[str, ...]] | None],
         qcap: Cap,
         qarrays: QueryArrays,
     ) -> list[Conflict]:
-        c = self._cols.data
-        me = parties_of(obj)
-        required = np.maximum(c["buf"][idx], obj.buffer_m)
-        n = idx.size
-        _, _, d, ok = kernels.inverse_many(
-            np.full(n, qcap.lat), np.full(n, qcap.lon), c["clat"][idx], c["clon"][idx]
-        )
-        if not ok.all():
-            d = inverse(qcap.lat, qcap.lon, c["clat"][idx], c["clon"][idx])[2]
-        lower = d - qcap.radius_m - c["crad"][idx] - vol.outline.radius_m - c["rad"][idx]
-        near = np.nonzero(lower <= required)[0]
-        if near.size == 0:
-            return []
-        rows, req_m = idx[near], required[near]
-        p = self._packed.arrays()
         sep_m, wlat, wlon, status = kernels.separations(
-            rows, req_m, *qarrays,
-            p["kind"], p["clat"], p["clon"], p["rad"], p["v0"], p["v1"], p["e0"], p["e1"],
-            p["vlat"], p["vlon"], p["vu"], p["start"], p["end"], p["normal"], p["az"],
-            p["length"],
+            rows, req_m, *qarrays, qcap.lat, qcap.lon, qcap.radius_m, *self._packed_args()
         )
-        out: list[Conflict] = []
-        append = out.append
-        a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
-        keys, entries, volumes = self._party_key.data, self._entries, self._volumes
-        lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
-        q0, q1 = time.start_s, time.end_s
+        volumes = self._volumes
         for j in np.nonzero(status == 2)[0].tolist():  # a kernel did not converge
             s = separation(vol.outline, volumes[int(rows[j])].outline, limit_m=float(req_m[j]))
             status[j] = 0 if s.exact else 1
             sep_m[j], (wlat[j], wlon[j]) = s.separation_m, s.witness
         hit = np.nonzero((status == 0) & (sep_m <= req_m))[0]
+        if hit.size == 0:
+            return []
         rows = rows[hit]
-        # plain Python numbers from here: far cheaper than numpy scalars one at a time
-        for i, req, sep, w_lat, w_lon, s0, s1 in zip(
-            rows.tolist(), req_m[hit].tolist(), sep_m[hit].tolist(), wlat[hit].tolist(),
-            wlon[hit].tolist(), c["t0"][rows].tolist(), c["t1"][rows].tolist(), strict=True,
+        keys = self._party_key.data[rows].tolist()
+        for pk in set(keys).difference(rules):
+            rules[pk] = rule_for(me, self._party_of_key[pk])
+        about = self._about
+        a_kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
+        lo, hi, time, oid = vol.alt_lower_m, vol.alt_upper_m, vol.time, obj.id
+        q0, q1 = time.start_s, time.end_s
+        out: list[Conflict] = []
+        append = out.append
+        # plain Python numbers from here: far cheaper than numpy scalars one at a time; each
+        # conflict is made the way ``Conflict._make`` makes it, without its Python frame
+        for i, pk, req, sep, witness in zip(
+            rows.tolist(), keys, req_m[hit].tolist(), sep_m[hit].tolist(),
+            zip(wlat[hit].tolist(), wlon[hit].tolist(), strict=True), strict=True,
         ):
-            other = volumes[i]
-            entry = entries[i]
-            pk = int(keys[i])
-            if pk not in rules:
-                rules[pk] = rule_for(me, self._party_of_key[pk])
-            reason, parties = rules[pk] or ("", ())
+            b_id, b_kind, b_volume, b_time, s0, s1, b_lo, b_hi = about[i]
             # the shared window, without building a new interval when one holds the other
             if s0 <= q0 and q1 <= s1:
                 shared = time
             elif q0 <= s0 and s1 <= q1:
-                shared = other.time
+                shared = b_time
             else:
-                shared = time.overlap_of(other.time)
-            append(Conflict(
-                oid, a_kind, k, entry.obj_id, entry.kind, entry.volume, reason, parties,
-                shared, max(lo, other.alt_lower_m),
-                min(hi, other.alt_upper_m), sep, req, (w_lat, w_lon),
-            ))
+                shared = time.overlap_of(b_time)
+            reason, parties = rules[pk] or _NO_RULE
+            append(_new(Conflict, (
+                oid, a_kind, k, b_id, b_kind, b_volume, reason, parties, shared,
+                b_lo if b_lo > lo else lo, b_hi if b_hi < hi else hi,  # max(), min()
+                sep, req, witness,
+            )))
         return out
 
 

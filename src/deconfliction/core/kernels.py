@@ -490,16 +490,18 @@ def point_edges_distance(
     least = lower.min()
     if least > limit_m:
         return least, plat, plon, False, True
-    best, bl, bo = math.inf, plat, plon
-    for j in range(m):
-        if lower[j] > best_upper:
-            continue
+    # nearest first: once an edge's lower bound is above the best exact distance so far,
+    # neither it nor any edge after it can be the nearest. Ties go to the first edge.
+    best, bj, bl, bo = math.inf, m, plat, plon
+    for j in np.argsort(lower):
+        if lower[j] > best_upper or lower[j] > best:
+            break
         a = start[j]
         d, fl, fo, _, ok = point_segment_one(plat, plon, vlat[a], vlon[a], az[j], length[j])
         if not ok:
             return 0.0, 0.0, 0.0, False, False
-        if d < best:
-            best, bl, bo = d, fl, fo
+        if d < best or (d == best and j < bj):
+            best, bj, bl, bo = d, j, fl, fo
     return best, bl, bo, True, True
 
 
@@ -605,12 +607,23 @@ def witness_one(
     (half-way across the gap otherwise): see :func:`deconfliction.core.distance.witness`."""
     if d == 0.0:
         return alat, alon, True
-    t = min(max((d + ra - rb) / 2.0, 0.0), d)
     az, _, _, ok = inverse_one(alat, alon, blat, blon)
     if not ok:
         return 0.0, 0.0, False
-    lat, lon, _ = direct_one(alat, alon, az, t)
+    lat, lon = _witness_at(alat, alon, az, d, ra, rb)
     return lat, lon, True
+
+
+@jit
+def _witness_at(
+    alat: float, alon: float, az_ab: float, d: float, ra: float, rb: float
+) -> tuple[float, float]:
+    """:func:`witness_one` given the azimuth ``az_ab`` from a to b."""
+    if d == 0.0:
+        return alat, alon
+    t = min(max((d + ra - rb) / 2.0, 0.0), d)
+    lat, lon, _ = direct_one(alat, alon, az_ab, t)
+    return lat, lon
 
 
 @jit
@@ -618,48 +631,62 @@ def separations(
     rows: np.ndarray, required: np.ndarray,
     qkind: int, qlat: float, qlon: float, qrad: float, qvlat: np.ndarray, qvlon: np.ndarray,
     qvu: np.ndarray, qstart: np.ndarray, qend: np.ndarray, qnormal: np.ndarray,
-    qaz: np.ndarray, qlen: np.ndarray,
-    kind: np.ndarray, clat: np.ndarray, clon: np.ndarray, rad: np.ndarray,
-    v0: np.ndarray, v1: np.ndarray, e0: np.ndarray, e1: np.ndarray,
+    qaz: np.ndarray, qlen: np.ndarray, qcap_lat: float, qcap_lon: float, qcap_rad: float,
+    rows_f: np.ndarray, rows_i: np.ndarray,
     vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
     normal: np.ndarray, az: np.ndarray, length: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Separation of one query outline from many packed outlines, in one compiled pass.
 
     Kinds: 0 circle (centre ``lat, lon``, radius ``rad``), 1 polygon, 2 corridor (half width
-    ``rad``); a packed outline's vertices are ``v0:v1`` and its edges ``e0:e1`` (edge ends
-    index its own vertices). Returns ``(separation_m, witness_lat, witness_lon, status)``:
-    status 0 exact, 1 certainly above ``required`` (separation is a lower bound), 2 a
-    kernel did not converge (the caller redoes that one with GeographicLib).
+    ``rad``). A packed outline's row ``r`` is ``rows_f[r] = (lat, lon, rad, cap_lat,
+    cap_lon, cap_rad)`` and ``rows_i[r] = (kind, v0, v1, e0, e1)``
+    (:mod:`deconfliction.core.packed`): its vertices are ``v0:v1`` and its edges ``e0:e1``
+    (edge ends index its own vertices). Its bounding cap and the query's first give a lower
+    bound of the distance (triangle inequality), which drops pairs certainly too far apart
+    without solving them.
+    Returns ``(separation_m, witness_lat, witness_lon, status)``: status 0 exact, 1 certainly
+    above ``required`` (separation is a lower bound), 2 a kernel did not converge (the
+    caller redoes that one with GeographicLib).
     """
     n = rows.size
     sep, wlat, wlon = np.empty(n), np.empty(n), np.empty(n)
     status = np.zeros(n, dtype=np.int8)
     for k in range(n):
         r = rows[k]
-        ra, rb = qrad, rad[r]
+        f, kind, a, b, c, e = rows_f[r], rows_i[r, 0], rows_i[r, 1], rows_i[r, 2], \
+            rows_i[r, 3], rows_i[r, 4]
+        clat, clon = f[0], f[1]
+        ra, rb = qrad, f[2]
         limit = required[k] + ra + rb
-        a, b, c, e = v0[r], v1[r], e0[r], e1[r]
-        if qkind == 0 and kind[r] == 0:
-            _, _, d, ok = inverse_one(qlat, qlon, clat[r], clon[r])
-            pal, pao, pbl, pbo, exact = qlat, qlon, clat[r], clon[r], True
+        circles = qkind == 0 and kind == 0
+        az_ab = 0.0
+        if not circles:  # (for two circles the cap bound would be the answer itself)
+            _, _, dc, ok = inverse_one(qcap_lat, qcap_lon, f[3], f[4])
+            lower = dc - qcap_rad - f[5] - ra - rb
+            if ok and lower > required[k]:
+                sep[k], status[k] = lower, 1
+                continue
+        if circles:
+            az_ab, _, d, ok = inverse_one(qlat, qlon, clat, clon)
+            pal, pao, pbl, pbo, exact = qlat, qlon, clat, clon, True
         elif qkind == 0:
             d, pbl, pbo, exact, ok = point_edges_distance(
                 qlat, qlon, vlat[a:b], vlon[a:b], vu[a:b], start[c:e], end[c:e], normal[c:e],
-                az[c:e], length[c:e], kind[r] == 1, limit,
+                az[c:e], length[c:e], kind == 1, limit,
             )
             pal, pao = qlat, qlon
-        elif kind[r] == 0:
+        elif kind == 0:
             d, pal, pao, exact, ok = point_edges_distance(
-                clat[r], clon[r], qvlat, qvlon, qvu, qstart, qend, qnormal, qaz, qlen,
+                clat, clon, qvlat, qvlon, qvu, qstart, qend, qnormal, qaz, qlen,
                 qkind == 1, limit,
             )
-            pbl, pbo = clat[r], clon[r]
+            pbl, pbo = clat, clon
         else:
             d, pal, pao, pbl, pbo, exact, ok = edges_edges_distance(
                 qvlat, qvlon, qvu, qstart, qend, qnormal, qaz, qlen, qkind == 1,
                 vlat[a:b], vlon[a:b], vu[a:b], start[c:e], end[c:e], normal[c:e], az[c:e],
-                length[c:e], kind[r] == 1, limit,
+                length[c:e], kind == 1, limit,
             )
         if not ok:
             status[k] = 2
@@ -669,6 +696,9 @@ def separations(
             status[k] = 1
             continue
         if sep[k] <= required[k]:
+            if circles:  # the azimuth a→b is known already
+                wlat[k], wlon[k] = _witness_at(pal, pao, az_ab, d, ra, rb)
+                continue
             wlat[k], wlon[k], ok = witness_one(pal, pao, pbl, pbo, d, ra, rb)
             if not ok:
                 status[k] = 2

@@ -1,9 +1,11 @@
 """Outlines packed into flat arrays, for compiled batch computations.
 
 Each outline is a row: its kind (0 circle, 1 polygon, 2 corridor), a centre and radius for
-circles (the half width for corridors), and ranges into shared vertex and edge arrays. Edge
-ends index the outline's own vertices, so a row's slices are exactly the per-outline arrays
-of :class:`~deconfliction.core.outline.Edges`.
+circles (the half width for corridors), its bounding cap, and ranges into shared vertex and
+edge arrays. Edge ends index the outline's own vertices, so a row's slices are exactly the
+per-outline arrays of :class:`~deconfliction.core.outline.Edges`. A row's numbers sit side
+by side in two tables (``rows_f``: :data:`ROW_FLOATS`, ``rows_i``: :data:`ROW_INTS`): a
+batch over scattered rows reads a line or two per row rather than one per column.
 
 >>> from deconfliction.core.outline import Circle, Polygon
 >>> p = PackedOutlines()
@@ -19,14 +21,16 @@ from typing import Any
 
 import numpy as np
 
+from deconfliction.core.bounds import cap_of
 from deconfliction.core.outline import Circle, Edges, Outline
 
-__all__ = ["KIND_CODE", "Grow", "PackedOutlines", "query_arrays"]
+__all__ = ["KIND_CODE", "ROW_FLOATS", "ROW_INTS", "Grow", "PackedOutlines", "query_arrays"]
 
 KIND_CODE = {"circle": 0, "polygon": 1, "corridor": 2}
 
-_ROW = {"kind": np.int8, "clat": np.float64, "clon": np.float64, "rad": np.float64,
-        "v0": np.intp, "v1": np.intp, "e0": np.intp, "e1": np.intp}
+#: the columns of the two row tables, in order (the cap: centre and radius in metres)
+ROW_FLOATS = ("clat", "clon", "rad", "cap_lat", "cap_lon", "cap_rad")
+ROW_INTS = ("kind", "v0", "v1", "e0", "e1")
 _VERTEX = {"vlat": (np.float64, ()), "vlon": (np.float64, ()), "vu": (np.float64, (3,))}
 _EDGE = {"start": (np.intp, ()), "end": (np.intp, ()), "normal": (np.float64, (3,)),
          "az": (np.float64, ()), "length": (np.float64, ())}
@@ -57,11 +61,12 @@ class PackedOutlines:
     """Rows of outlines in flat, growing arrays."""
 
     def __init__(self) -> None:
-        self._cols = {n: Grow(t) for n, t in _ROW.items()}
-        self._cols.update({n: Grow(t, s) for n, (t, s) in {**_VERTEX, **_EDGE}.items()})
+        self._rows_f = Grow(np.float64, (len(ROW_FLOATS),))
+        self._rows_i = Grow(np.intp, (len(ROW_INTS),))
+        self._cols = {n: Grow(t, s) for n, (t, s) in {**_VERTEX, **_EDGE}.items()}
 
     def __len__(self) -> int:
-        return self._cols["kind"].size
+        return self._rows_i.size
 
     def add(self, outline: Outline) -> int:
         """Append ``outline``; returns its row."""
@@ -75,15 +80,21 @@ class PackedOutlines:
             clat, clon = float(edges.vlat[0]), float(edges.vlon[0])
             for name, column in _edge_columns(edges).items():
                 c[name].extend(column)
-        nv2, ne2 = c["vlat"].size, c["start"].size
-        values = (KIND_CODE[outline.kind], clat, clon, outline.radius_m, nv, nv2, ne, ne2)
-        for name, value in zip(_ROW, values, strict=True):
-            c[name].extend(np.array([value]))
+        cap = cap_of(outline)
+        self._rows_f.extend(np.array([[clat, clon, outline.radius_m, cap.lat, cap.lon,
+                                       cap.radius_m]]))
+        self._rows_i.extend(np.array([[KIND_CODE[outline.kind], nv, c["vlat"].size, ne,
+                                       c["start"].size]]))
         return row
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every column, trimmed to its size (views: valid until the next ``add``)."""
-        return {n: g.view() for n, g in self._cols.items()}
+        """The row tables (``rows_f``, ``rows_i``), each of their columns, and the vertex and
+        edge columns, trimmed to size (views: valid until the next ``add``)."""
+        out = {n: g.view() for n, g in self._cols.items()}
+        out["rows_f"], out["rows_i"] = self._rows_f.view(), self._rows_i.view()
+        out.update({n: out["rows_f"][:, j] for j, n in enumerate(ROW_FLOATS)})
+        out.update({n: out["rows_i"][:, j] for j, n in enumerate(ROW_INTS)})
+        return out
 
 
 def _edge_columns(e: Edges) -> dict[str, np.ndarray]:
