@@ -168,11 +168,11 @@ def build_batch(plan: Plan, cols: Mapping[str, Column],
         stats.rows += n
     if problems:
         if not options.skip_bad:
-            i, code, msg, col = min(problems)
+            i, code, msg, col = min(problems, key=lambda p: p[0])  # first recorded wins
             raise RowError(code, msg, col, int(lines[i]), where)
         bad = np.zeros(n, dtype=bool)
         first: dict[int, str] = {}
-        for i, code, _msg, _col in sorted(problems):
+        for i, code, _msg, _col in problems:
             first.setdefault(i, code)
             bad[i] = True
         if stats is not None:
