@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from adsb_samples import Rows, Writer, opensky_rows, write_csv, write_jsonl, write_parquet
 
-from conftest import Rows, Writer, opensky_rows, write_csv, write_jsonl, write_parquet
 from deconfliction.core.errors import ValidationError
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.sources import (
