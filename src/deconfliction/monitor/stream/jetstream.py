@@ -162,7 +162,7 @@ class PartitionConsumer:
             await self.open()
         try:
             msgs = await self._sub.fetch(batch=max_messages, timeout=timeout)
-        except nats.errors.TimeoutError:
+        except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either
             return []
         out = []
         for m in msgs:
