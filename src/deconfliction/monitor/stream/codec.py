@@ -3,9 +3,9 @@
 A message is a msgpack map: ``{"v": 1, "n": <reports>, "track"/"party"/"operation": [str],
 "t_s"/"lat"/"lon"/"alt_m"/"speed_mps"/"heading_deg": <n little-endian float64 bytes>}``.
 Float columns travel as raw bytes (no per-value encoding: nan stays nan, bit for bit) and
-strings as msgpack arrays, both encoded and decoded in C. About 70 bytes a report with
-8-character ids, roughly half of the same reports as JSON lines, and 20-40 times faster to
-encode and decode (``bench/bench_stream.py`` measures both).
+strings as msgpack arrays, both encoded and decoded in C. About 65 bytes a report with
+6-character ids, under a third of the same reports as JSON lines, and about 25 times faster
+to encode and decode (``bench/bench_stream.py`` measures both).
 
 >>> b = TrackBatch.of(track=["a", "b"], t_s=[1, 2], lat=[3, 4], lon=[5, 6])
 >>> c = decode_batch(encode_batch(b))
