@@ -25,6 +25,7 @@ from deconfliction.cli_ledger import ledger_app
 from deconfliction.cli_render import conflict_table, object_table, volume_table, window_text
 from deconfliction.cli_service import local_delete, local_write
 from deconfliction.cli_service import register as register_service_commands
+from deconfliction.cli_sources import register as register_source_commands
 from deconfliction.core.conflict import Conflict
 from deconfliction.core.errors import DeconflictionError, ValidationError
 from deconfliction.core.objects import Operation, OperationState, Zone
@@ -51,6 +52,7 @@ op_app = typer.Typer(help="Operations: planned activities in space and time.",
 app.add_typer(zone_app, name="zone")
 app.add_typer(op_app, name="op")
 register_service_commands(app, ledger_app)
+register_source_commands(app)
 
 
 @dataclass(frozen=True)
