@@ -30,6 +30,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.channel import ledger as ledger_mod
+from deconfliction.channel.commit import GroupCommit, Job, Pending
 from deconfliction.channel.events import Wakeups
 from deconfliction.channel.views import conflict_parties, payload_in_full, view_object
 from deconfliction.core.conflict import Conflict
@@ -47,7 +48,7 @@ from deconfliction.formats.native import object_to_dict
 from deconfliction.formats.records import message_to_dict, party_to_dict
 from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.sql import SqlStore
-from deconfliction.store.tx import ObjectRow, Tx
+from deconfliction.store.tx import ObjectRow, Tx, ledger_row, message_row, object_row
 
 __all__ = [
     "ALL_SCOPES",
@@ -121,17 +122,6 @@ def check_object_id(obj_id: str) -> None:
         )
 
 
-class _Pending:
-    """What one write transaction has appended, applied to memory after the commit."""
-
-    def __init__(self, seq: int, head: str | None) -> None:
-        self.seq = seq
-        self.head = head or ledger_mod.GENESIS_HASH
-        self.put: list[tuple[StoredObject, frozenset[str]]] = []
-        self.removed: list[str] = []
-        self.notify: set[str] = set()
-
-
 class Service:
     """Zones, operations, parties, the channel and the ledger, over one store."""
 
@@ -147,6 +137,8 @@ class Service:
         self._seen_seq = 0
         #: seconds from a message's creation to its first delivery, for the metrics
         self.delivery_latencies: deque[float] = deque(maxlen=10_000)
+        #: creations and updates of zones and operations are decided in batches
+        self.commits = GroupCommit(self._run_batch)
         with self.store.write() as tx:
             self._key = self._load_key(tx)
             self._sync(tx, full=True)
@@ -209,28 +201,78 @@ class Service:
                            severity="notify")
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[Tx, _Pending]]:
+    def _write(self) -> Iterator[tuple[Tx, Pending]]:
         """One write: the process lock, then the database's writer lock; memory after commit."""
         with self._lock:
             with self.store.write() as tx:
                 seq, head = self._sync(tx)
-                pending = _Pending(seq, head)
+                pending = Pending(seq, head)
                 yield tx, pending
-            for obj, shared in pending.put:
-                self._rows[obj.id] = ObjectRow(
-                    obj.id, "zone" if isinstance(obj, Zone) else "operation", obj, pending.seq,
-                    shared, "")
-                self._index.add(obj)
-            for obj_id in pending.removed:
+                pending.flush(tx)
+            self._apply(pending, 0, 0, None)
+            self._seen_seq = pending.seq
+        self.wakeups.notify(pending.notify)
+
+    def _apply(self, pending: Pending, put_from: int, removed_from: int,
+               undo: list[tuple[str, ObjectRow | None]] | None) -> None:
+        """Put what ``pending`` wrote (from those positions) in memory; with ``undo``, note
+        what each id held before."""
+        for obj, shared in pending.put[put_from:]:
+            if undo is not None:
+                undo.append((obj.id, self._rows.get(obj.id)))
+            self._rows[obj.id] = ObjectRow(
+                obj.id, "zone" if isinstance(obj, Zone) else "operation", obj, pending.seq,
+                shared, "")
+            self._index.add(obj)
+        for obj_id in pending.removed[removed_from:]:
+            if undo is not None:
+                undo.append((obj_id, self._rows.get(obj_id)))
+            self._rows.pop(obj_id, None)
+            self._index.remove(obj_id)
+
+    def _undo(self, undo: list[tuple[str, ObjectRow | None]]) -> None:
+        for obj_id, old in reversed(undo):
+            if old is None or old.obj is None:
                 self._rows.pop(obj_id, None)
                 self._index.remove(obj_id)
+            else:
+                self._rows[obj_id] = old
+                self._index.add(old.obj)
+
+    def _run_batch(self, jobs: list[Job[Any]]) -> None:
+        """Decide ``jobs`` in order in one transaction; each sees the ones accepted before
+        it (in memory at once). A refused job is rewound and leaves no trace; if the
+        transaction fails, every job gets its error and memory is restored."""
+        undo: list[tuple[str, ObjectRow | None]] = []
+        pending = Pending(0, None)
+        with self._lock:
+            try:
+                with self.store.write() as tx:
+                    seq, head = self._sync(tx)
+                    pending = Pending(seq, head)
+                    for job in jobs:
+                        mark = pending.mark()
+                        try:
+                            job.value = job.fn(tx, pending)
+                        except Exception as err:  # refuses this request only
+                            pending.rewind(mark)
+                            job.error = err
+                            continue
+                        self._apply(pending, mark.put, mark.removed, undo)
+                    pending.flush(tx)
+            except Exception as err:
+                self._undo(undo)
+                for job in jobs:
+                    if job.error is None:
+                        job.value, job.error = None, err
+                return
             self._seen_seq = pending.seq
         self.wakeups.notify(pending.notify)
 
     def _record(
         self,
         tx: Tx,
-        pending: _Pending,
+        pending: Pending,
         *,
         actor: str,
         kind: str,
@@ -244,14 +286,14 @@ class Service:
             kind=kind, subject=subject, parties=parties, payload=payload, signer=SERVER,
             key=self._key,
         )
-        tx.append_ledger(ledger_mod.entry_to_dict(entry))
+        pending.ledger.append(ledger_row(ledger_mod.entry_to_dict(entry)))
         pending.seq, pending.head = entry.seq, entry.hash
         return entry.seq
 
     def _send(
         self,
         tx: Tx,
-        pending: _Pending,
+        pending: Pending,
         *,
         recipient: str,
         sender: str,
@@ -279,7 +321,8 @@ class Service:
         got = self._record(tx, pending, actor=sender, kind="message.sent", subject=msg.id,
                            parties=[recipient, sender], payload=message_to_dict(msg))
         assert got == seq
-        tx.add_message(msg, seq=seq, webhook=party is not None and party.webhook_url is not None)
+        pending.messages.append(message_row(
+            msg, seq=seq, webhook=party is not None and party.webhook_url is not None))
         pending.notify.add(recipient)
         return msg
 
@@ -528,10 +571,13 @@ class Service:
         _refuse_reserved(obj)
         self._authorise_owner(who, obj.owner)
         kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
-        shared = frozenset(party_id(p, "shared_with") for p in (shared_with or ()))
+        shared_given = frozenset(party_id(p, "shared_with") for p in (shared_with or ()))
         justification = None if override is None else check_reason(
             override, required=True, what="an override", field_name="override")
-        with self._write() as (tx, pending):
+
+        # decided in a batch, in order, under the process lock and the database's writer lock
+        def job(tx: Tx, pending: Pending) -> WriteResult:
+            shared = shared_given
             current = self._rows.get(obj.id)
             if current is not None and current.kind != kind:
                 raise ConflictStateError(
@@ -553,6 +599,11 @@ class Service:
                         "VERSION_MISMATCH",
                         f"{kind} {obj.id!r} is at version {current.obj.version}, "
                         f"not {expected_version}", "version")
+                if obj.version == expected_version:
+                    raise ConflictStateError(
+                        "VERSION_NOT_NEW",
+                        f"the new {kind} {obj.id!r} must carry a new version (use revised())",
+                        "version")
                 if shared_with is None:
                     shared = current.shared_with
             conflicts = self._index.check(obj)
@@ -584,16 +635,17 @@ class Service:
                                         "shared_with": sorted(shared),
                                         "override": justification,
                                         "conflicts": [c.to_dict() for c in blocking]})
-            tx.put_object(obj, seq=seq, shared_with=shared,
-                          expected_version=None if create else expected_version)
+            pending.objects.append((kind, object_row(obj, seq=seq, shared_with=shared)))
             sent = self._notify(tx, pending, who, obj, shared, action, blocking,
                                 justification, recipients)
             pending.put.append((obj, shared))
-        row = ObjectRow(obj.id, kind, obj, seq, shared, "")
-        return WriteResult(self.view(who, row), [c.to_dict() for c in conflicts],
-                           [m.id for m in sent], seq)
+            row = ObjectRow(obj.id, kind, obj, seq, shared, "")
+            return WriteResult(self.view(who, row), [c.to_dict() for c in conflicts],
+                               [m.id for m in sent], seq)
 
-    def _notify(self, tx: Tx, pending: _Pending, who: Principal, obj: StoredObject,
+        return self.commits.submit(Job(job))
+
+    def _notify(self, tx: Tx, pending: Pending, who: Principal, obj: StoredObject,
                 shared: frozenset[str], action: str, conflicts: list[Conflict],
                 justification: str | None, recipients: set[str]) -> list[Message]:
         sent = []
