@@ -20,6 +20,7 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ from deconfliction.formats.native import object_to_dict
 from deconfliction.formats.records import message_to_dict, party_to_dict
 from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.sql import SqlStore
-from deconfliction.store.tx import ObjectRow, Tx, ledger_row, message_row, object_row
+from deconfliction.store.tx import ObjectRow, TokenRow, Tx, ledger_row, message_row, object_row
 
 __all__ = [
     "ALL_SCOPES",
@@ -139,6 +140,10 @@ class Service:
         self.delivery_latencies: deque[float] = deque(maxlen=10_000)
         #: creations and updates of zones and operations are decided in batches
         self.commits = GroupCommit(self._run_batch)
+        #: API tokens looked up lately: hash -> (valid until, row, party); a token revoked in
+        #: the database stops working here within this many seconds
+        self.token_cache_s = 1.0
+        self._tokens: dict[str, tuple[float, TokenRow, PartyProfile]] = {}
         with self.store.write() as tx:
             self._key = self._load_key(tx)
             self._sync(tx, full=True)
@@ -396,16 +401,32 @@ class Service:
 
     def authenticate_token(self, token: str) -> Principal | None:
         """The principal of a live API token, or ``None``."""
+        found = self.cached_token(token)
+        if found is not None:
+            return found
+        key = hash_token(token)
         with self.store.read() as tx:
-            row = tx.token(hash_token(token))
+            row = tx.token(key)
             if row is None or row.revoked:
                 return None
             # a party created by another process on this database is not in memory until
             # this one writes: read it then
             profile = self._parties.get(row.party) or tx.party(row.party)
-        if row.expires_at is not None and row.expires_at <= ledger_mod.utc_stamp(self.clock()):
-            return None
         if profile is None:
+            return None
+        self._tokens[key] = (time.monotonic() + self.token_cache_s, row, profile)
+        return self._principal_of(row, profile)
+
+    def cached_token(self, token: str) -> Principal | None:
+        """The principal of an API token looked up less than :attr:`token_cache_s` ago
+        (expiry is checked every time), else ``None`` (look it up: :meth:`authenticate_token`)."""
+        hit = self._tokens.get(hash_token(token))
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return self._principal_of(hit[1], hit[2])
+
+    def _principal_of(self, row: TokenRow, profile: PartyProfile) -> Principal | None:
+        if row.expires_at is not None and row.expires_at <= ledger_mod.utc_stamp(self.clock()):
             return None
         return Principal(row.party, row.scopes, admin=profile.admin and "admin" in row.scopes)
 
@@ -546,7 +567,7 @@ class Service:
             row = self._rows.get(c.b_id)
             if row is not None and row.obj is not None:
                 out.add(row.obj.owner)
-        for c in _all_meeting(self._interests, obj):
+        for c in _all_meeting(self._interests, obj) if len(self._interests) else ():
             out.add(c.b_id.removeprefix("interest."))
         for c in conflicts:
             out.update(c.parties)
