@@ -144,6 +144,10 @@ class Service:
         #: the database stops working here within this many seconds
         self.token_cache_s = 1.0
         self._tokens: dict[str, tuple[float, TokenRow, PartyProfile]] = {}
+        #: reads compare the ledger head with this process's memory at most this often (0:
+        #: every read, one indexed query), and catch up with other processes' writes
+        self.read_sync_s = 0.0
+        self._read_checked = 0.0
         with self.store.write() as tx:
             self._key = self._load_key(tx)
             self._sync(tx, full=True)
@@ -190,6 +194,20 @@ class Service:
         self._interests = ConflictIndex(self._interest_zones())
         self._seen_seq = head
         return head, head_hash
+
+    def catch_up(self) -> None:
+        """For reads: catch memory up with writes of other processes on this database (when
+        the ledger head moved; checked at most every :attr:`read_sync_s`)."""
+        now = time.monotonic()
+        if self.read_sync_s > 0 and now - self._read_checked < self.read_sync_s:
+            return
+        self._read_checked = now
+        with self.store.read() as tx:
+            head, _ = tx.ledger_head()
+            if head <= self._seen_seq:
+                return
+            with self._lock:
+                self._sync(tx)
 
     def _apply_row(self, row: ObjectRow) -> None:
         if row.obj is None:
@@ -452,6 +470,7 @@ class Service:
 
     def get(self, who: Principal, obj_id: str, kind: ObjectKind | None = None) -> dict[str, Any]:
         """One object as ``who`` sees it; ``NOT_FOUND`` if absent (or of the other kind)."""
+        self.catch_up()
         with self._lock:
             row = self._rows.get(obj_id)
         if row is None or row.obj is None or (kind is not None and row.kind != kind):
@@ -472,6 +491,7 @@ class Service:
         """Objects of ``kind``, filtered: ``near`` keeps those whose volumes come within zero
         metres of its volumes (exactly; any time unless ``start``/``end``), ``start``/``end``
         keep those whose validity overlaps ``[start, end)``."""
+        self.catch_up()
         with self._lock:
             rows = [r for r in self._rows.values() if r.kind == kind and r.obj is not None]
             hits: set[str] | None = None
@@ -504,6 +524,7 @@ class Service:
         """Current conflicts between stored objects that involve ``who`` (all for an admin)."""
         # every conflict involves an operation; one involving ``who`` involves an operation or
         # zone it owns, or an operation it takes part in (the parties to blame): check those
+        self.catch_up()
         with self._lock:
             owner_of = {i: r.obj.owner for i, r in self._rows.items() if r.obj is not None}
             seen: set[tuple[str, int, str, int]] = set()
@@ -731,6 +752,7 @@ class Service:
     ) -> WriteResult:
         """Move an operation through its lifecycle; going ``active`` needs every notice about it
         acknowledged (``UNACKNOWLEDGED_NOTICES``) unless overridden."""
+        self.catch_up()
         with self._lock:
             row = self._rows.get(op_id)
         if row is None or not isinstance(row.obj, Operation):

@@ -410,6 +410,21 @@ class Tx:
         )
         return [message_from_dict(b) for b in self.conn.execute(q).scalars()]
 
+    def claim_webhooks(self, now_s: float, until_s: float, limit: int = 1) -> list[Message]:
+        """Due webhook deliveries, claimed until ``until_s`` (a lease: their next try is
+        pushed there, so no other process sends them meanwhile). In a write transaction."""
+        c = messages.c
+        rows = self.conn.execute(
+            sa.select(c.id, c.body)
+            .where(c.webhook_state == "pending", c.webhook_next_s <= now_s)
+            .order_by(c.webhook_next_s, c.seq)
+            .limit(limit)
+        ).all()
+        if rows:
+            self.conn.execute(messages.update().where(c.id.in_([r.id for r in rows]))
+                              .values(webhook_next_s=until_s))
+        return [message_from_dict(r.body) for r in rows]
+
     def webhook_attempts(self, msg_id: str) -> int:
         """How many webhook deliveries of ``msg_id`` were tried."""
         return int(self.conn.execute(
