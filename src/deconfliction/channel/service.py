@@ -35,7 +35,7 @@ from deconfliction.channel.commit import GroupCommit, Job, Pending
 from deconfliction.channel.events import Wakeups
 from deconfliction.channel.views import conflict_parties, payload_in_full, view_object
 from deconfliction.core.conflict import Conflict
-from deconfliction.core.engine import ConflictIndex
+from deconfliction.core.engine import ConflictIndex, Prepared
 from deconfliction.core.errors import (
     ConflictStateError,
     DeconflictionError,
@@ -648,9 +648,10 @@ class Service:
                         "version")
                 if shared_with is None:
                     shared = current.shared_with
-            conflicts = self._index.check(obj)
+            prepared: Prepared = {}  # one spatial query for both checks
+            conflicts = self._index.check(obj, prepared=prepared)
             binding = isinstance(obj, Zone) or obj.binding
-            meeting = _all_meeting(self._index, obj) if binding else []
+            meeting = _all_meeting(self._index, obj, prepared) if binding else []
             if isinstance(obj, Operation) and binding:
                 missing = self._awareness(who, obj, seen or {}, meeting)
                 if missing:
@@ -951,7 +952,8 @@ class Service:
         return ledger_mod.verify([ledger_mod.entry_from_dict(d) for d in raw], keys)
 
 
-def _all_meeting(index: ConflictIndex, obj: StoredObject) -> list[Conflict]:
+def _all_meeting(index: ConflictIndex, obj: StoredObject,
+                 prepared: Prepared | None = None) -> list[Conflict]:
     """Every stored object ``obj`` meets in 4D (within the buffers), whatever the rules say.
 
     The index applies the deconfliction rules; a probe owned by the reserved party
@@ -962,7 +964,7 @@ def _all_meeting(index: ConflictIndex, obj: StoredObject) -> list[Conflict]:
     probe = Operation(id=obj.id, name="", owner=SERVER, volumes=obj.volumes,
                       participants=frozenset({SERVER}), state=OperationState.PROPOSED,
                       buffer_m=obj.buffer_m)
-    return index.check(probe)
+    return index.check(probe, prepared=prepared)
 
 
 def _refuse_reserved(obj: StoredObject) -> None:

@@ -55,7 +55,10 @@ from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
 from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for, rule_mask
 from deconfliction.core.volume import Volume4D
 
-__all__ = ["ConflictIndex", "check", "check_volumes"]
+__all__ = ["ConflictIndex", "Prepared", "check", "check_volumes"]
+
+#: per-outline candidates and query arrays of one check, reusable (see ConflictIndex.check)
+Prepared = dict[int, tuple[npt.NDArray[np.intp], Cap, QueryArrays]]
 
 Obj = Zone | Operation
 _REBUILD_AT = 512
@@ -228,14 +231,19 @@ class ConflictIndex:
         )
         return np.asarray(rows[keep])
 
-    def check(self, obj: Obj) -> list[Conflict]:
-        """Every conflict between ``obj`` and the stored objects (other than itself)."""
+    def check(self, obj: Obj, *, prepared: Prepared | None = None) -> list[Conflict]:
+        """Every conflict between ``obj`` and the stored objects (other than itself).
+
+        ``prepared`` (a dict, empty at first) keeps what is computed per outline, to be
+        passed again when checking another object with the same outlines and buffer against
+        this index before it changes."""
         me = parties_of(obj)
         out: list[Conflict] = []
         own = self._rows.get(obj.id)
         rules: dict[int, tuple[str, tuple[str, ...]] | None] = {}
         # volumes often share one outline (phases of an operation): prepare each once
-        prepared: dict[int, tuple[npt.NDArray[np.intp], Cap, QueryArrays]] = {}
+        if prepared is None:
+            prepared = {}
         for k, vol in enumerate(obj.volumes):
             key = id(vol.outline)
             if key not in prepared:
