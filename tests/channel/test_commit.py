@@ -4,6 +4,7 @@ leaves memory as it was."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -44,16 +45,9 @@ def _op(obj_id: str, owner: str, lat: float, minutes: int = 0) -> Any:
 
 
 def _job(svc: Service, who: str, obj: Any, seen: dict[str, str] | None = None) -> Job[Any]:
-    """The job :meth:`Service.save` would queue (captured instead of submitted)."""
-    captured: list[Job[Any]] = []
-    real = svc.commits.submit
-    svc.commits.submit = lambda job: captured.append(job)  # type: ignore[method-assign]
-    try:
-        svc.save(Principal(who, ALL_SCOPES), obj, expected_version=None, create=True,
-                 seen=seen or {})
-    finally:
-        svc.commits.submit = real  # type: ignore[method-assign]
-    return captured[0]
+    """The job :meth:`Service.save` would queue."""
+    return svc.save_job(Principal(who, ALL_SCOPES), obj, expected_version=None, create=True,
+                        seen=seen or {})
 
 
 def test_a_batch_decides_each_write_against_the_ones_before_it(service: Service) -> None:
@@ -125,3 +119,17 @@ def test_concurrent_writes_are_batched_and_all_answered(service: Service) -> Non
         range(min(r.ledger_seq for r in out.values()), max(r.ledger_seq for r in out.values())
               + 1))
     assert sum(service.commits.batches) >= 24 and service.verify_ledger().ok
+
+
+def test_save_async_awaits_the_commit(service: Service) -> None:
+    async def run() -> None:
+        res = await service.save_async(Principal("alpha", ALL_SCOPES),
+                                       _op("z", "alpha", 33.5), expected_version=None,
+                                       create=True)
+        assert service.get(Principal("alpha", ALL_SCOPES), "z")["version"] == \
+            res.object["version"]
+        with pytest.raises(RefusedError):
+            await service.save_async(Principal("bravo", ALL_SCOPES), _op("z2", "bravo", 33.5),
+                                     expected_version=None, create=True)
+
+    asyncio.run(run())

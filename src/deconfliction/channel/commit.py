@@ -1,11 +1,11 @@
 """Group commit: many write requests of one process decided in order, in one transaction.
 
 Callers put a :class:`Job` (a function of the transaction and the :class:`Pending` state) in
-a :class:`GroupCommit` queue and wait. No thread of its own: the first caller to find no
-batch running becomes the leader, takes everything queued (up to ``limit``), runs it as one
-batch and, when more arrived meanwhile, hands the lead to the oldest waiting caller. So
-every caller's answer comes right after the commit of its batch, and a batch is as large as
-what queued up while the previous one was committed.
+a :class:`GroupCommit` queue and wait on its future (a thread blocks on it, a coroutine
+awaits it). One writer thread takes everything queued (up to ``limit``), runs it as one
+batch, and settles each job's future after the commit; so a batch is as large as what
+queued up while the previous one was committed. The thread starts with the first job and
+ends after a second without one (nothing is left running when a service is dropped).
 
 Writes of a job are buffered in :class:`Pending` (ledger entries, object rows, outbox rows)
 and flushed with one ``executemany`` per table at the end of the batch: a job that fails is
@@ -14,9 +14,11 @@ rewound to its :class:`Mark` and leaves no trace, its neighbours are unaffected.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -83,68 +85,82 @@ class Pending:
 
 
 class Job(Generic[T]):
-    """One write request: ``fn(tx, pending)`` runs in a batch; :meth:`result` waits."""
+    """One write request: ``fn(tx, pending)`` runs in a batch; its outcome goes to
+    :attr:`future` after the batch's commit."""
 
-    __slots__ = ("error", "fn", "lead", "value", "wake")
+    __slots__ = ("error", "fn", "future", "value")
 
     def __init__(self, fn: Callable[[Tx, Pending], T]) -> None:
         self.fn = fn
         self.value: T | None = None
         self.error: BaseException | None = None
-        self.lead = False
-        self.wake = threading.Event()
+        self.future: Future[T] = Future()
 
     def result(self) -> T:
-        """The job's value, or its error raised."""
+        """The outcome set by the batch: the value, or the error raised."""
         if self.error is not None:
             raise self.error
         return self.value  # type: ignore[return-value]
 
+    def settle(self) -> None:
+        """Hand the outcome to whoever waits on :attr:`future`."""
+        if self.error is not None:
+            self.future.set_exception(self.error)
+        else:
+            self.future.set_result(self.value)  # type: ignore[arg-type]
+
 
 class GroupCommit:
-    """A queue of jobs run in batches by ``run(batch)`` (which sets each job's outcome)."""
+    """A queue of jobs run in batches by ``run(batch)`` (which sets each job's outcome) on
+    one writer thread, started when a job comes and ended after ``idle_s`` without one."""
 
-    def __init__(self, run: Callable[[list[Job[Any]]], None], *, limit: int = 128) -> None:
+    def __init__(self, run: Callable[[list[Job[Any]]], None], *, limit: int = 128,
+                 idle_s: float = 1.0, name: str = "deconfliction-writer") -> None:
         self._run = run
         self.limit = limit
+        self.idle_s = idle_s
+        self.name = name
         self._lock = threading.Lock()
-        self._queue: deque[Job[Any]] = deque()
-        self._leading = False
+        self._queue: queue.SimpleQueue[Job[Any]] = queue.SimpleQueue()
+        self._running = False
         #: sizes of recent batches (for tests and metrics)
         self.batches: deque[int] = deque(maxlen=1000)
 
-    def submit(self, job: Job[T]) -> T:
-        """Queue ``job``, wait until its batch is committed (leading it if no one does)."""
+    def enqueue(self, job: Job[T]) -> Future[T]:
+        """Queue ``job``; its future is settled after its batch is committed."""
         with self._lock:
-            self._queue.append(job)
-            lead = not self._leading
-            self._leading = True
-        if not lead:
-            job.wake.wait()
-            if not job.lead:
-                return job.result()
-        self._lead()
-        return job.result()
+            self._queue.put(job)
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._writer, name=self.name, daemon=True).start()
+        return job.future
 
-    def _lead(self) -> None:
-        with self._lock:
-            batch = [self._queue.popleft() for _ in range(min(self.limit, len(self._queue)))]
-        try:
+    def submit(self, job: Job[T]) -> T:
+        """Queue ``job`` and wait for its outcome (its value, or its error raised)."""
+        return self.enqueue(job).result()
+
+    def _writer(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self.idle_s)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._running = False
+                        return
+                continue
+            batch = [first]
+            while len(batch) < self.limit:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             self.batches.append(len(batch))
-            self._run(batch)
-        except BaseException as err:  # run() sets outcomes; this is a bug or an interrupt
+            try:
+                self._run(batch)
+            except BaseException as err:  # run() sets outcomes; this would be a bug
+                for job in batch:
+                    if job.error is None:
+                        job.error = err
             for job in batch:
-                if job.error is None:
-                    job.error = err
-            raise
-        finally:
-            for job in batch:
-                job.lead = False
-                job.wake.set()
-            with self._lock:
-                if self._queue:
-                    nxt = self._queue[0]
-                    nxt.lead = True
-                    nxt.wake.set()
-                else:
-                    self._leading = False
+                job.settle()

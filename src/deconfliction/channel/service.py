@@ -16,6 +16,7 @@ after the commit.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -609,6 +610,38 @@ class Service:
         shared_with: Iterable[str] | None = None,
     ) -> WriteResult:
         """Create or update a zone or operation, with every check; see the module doc."""
+        return self.commits.submit(self.save_job(
+            who, obj, expected_version=expected_version, create=create, seen=seen,
+            override=override, shared_with=shared_with))
+
+    async def save_async(
+        self,
+        who: Principal,
+        obj: StoredObject,
+        *,
+        expected_version: str | None,
+        create: bool,
+        seen: Mapping[str, str] | None = None,
+        override: str | None = None,
+        shared_with: Iterable[str] | None = None,
+    ) -> WriteResult:
+        """:meth:`save` for a coroutine: awaits the commit instead of blocking a thread."""
+        job = self.save_job(who, obj, expected_version=expected_version, create=create,
+                            seen=seen, override=override, shared_with=shared_with)
+        return await asyncio.wrap_future(self.commits.enqueue(job))
+
+    def save_job(
+        self,
+        who: Principal,
+        obj: StoredObject,
+        *,
+        expected_version: str | None,
+        create: bool,
+        seen: Mapping[str, str] | None = None,
+        override: str | None = None,
+        shared_with: Iterable[str] | None = None,
+    ) -> Job[WriteResult]:
+        """The checks that need no lock, then the write as a job for the group commit."""
         check_object_id(obj.id)
         _refuse_reserved(obj)
         self._authorise_owner(who, obj.owner)
@@ -686,7 +719,7 @@ class Service:
             return WriteResult(self.view(who, row), [c.to_dict() for c in conflicts],
                                [m.id for m in sent], seq)
 
-        return self.commits.submit(Job(job))
+        return Job(job)
 
     def _notify(self, tx: Tx, pending: Pending, who: Principal, obj: StoredObject,
                 shared: frozenset[str], action: str, conflicts: list[Conflict],

@@ -73,8 +73,10 @@ def _time(value: str | None, field: str) -> datetime | None:
 def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[OperationIn]) -> None:
     read, write = f"{path}:read", f"{path}:write"
 
-    def save(service: Service, who: Principal, body: ZoneIn | OperationIn, *, create: bool,
-             obj_id: str | None, if_match: str | None) -> WriteResult:
+    async def save(service: Service, who: Principal, body: ZoneIn | OperationIn, *,
+                   create: bool, obj_id: str | None, if_match: str | None) -> WriteResult:
+        # parsed on the event loop (a bounded body), decided by the writer thread: no
+        # worker-thread hop per request
         data = dump(body, drop=(*_SERVICE_KEYS, "version"))
         data["object"] = kind
         if obj_id is not None:
@@ -83,7 +85,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
             data["id"] = obj_id
         obj = object_from_dict(data, owner=who.party)  # a new version token every write
         seen = getattr(body, "seen", None)
-        return service.save(
+        return await service.save_async(
             who, obj, expected_version=_if_match(if_match) or body.version, create=create,
             seen=seen, override=getattr(body, "override", None),
             shared_with=body.shared_with,
@@ -94,8 +96,8 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                  name=f"create_{kind}", response_model=dict[str, Any])
     async def create(body: body_model, request: Request,  # type: ignore[valid-type]
                      who: Principal = Depends(need(write))) -> JSONResponse:  # noqa: B008
-        res = await run_in_threadpool(save, _service(request), who, body, create=True,
-                                      obj_id=None, if_match=None)
+        res = await save(_service(request), who, body, create=True, obj_id=None,
+                         if_match=None)
         return _result(res, 201, f"/{path}/{res.object['id']}")
 
     @router.get(f"/{path}", tags=[path], summary=f"List {path}", name=f"list_{kind}")
@@ -130,8 +132,8 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                      who: Principal = Depends(need(write)),  # noqa: B008
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
                      ) -> JSONResponse:
-        res = await run_in_threadpool(save, _service(request), who, body, create=False,
-                                      obj_id=obj_id, if_match=if_match)
+        res = await save(_service(request), who, body, create=False, obj_id=obj_id,
+                         if_match=if_match)
         return _result(res)
 
     @router.delete(f"/{path}/{{obj_id}}", tags=[path], name=f"delete_{kind}",
