@@ -76,7 +76,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ops", type=int, default=None, help="timed creations per backend (8,000)")
     p.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
-    p.add_argument("--servers", type=int, default=1, help="server processes per database (1)")
+    p.add_argument("--servers", type=int, default=1,
+                   help="`deconfliction serve` commands per database, each on its port (1)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes of each `serve` (its --workers; 1)")
     p.add_argument("--backends", default="sqlite,postgres", help="sqlite,postgres")
     p.add_argument("--rate", type=float, default=FLOOR_RATE,
                    help="offered creations per second of the fixed-load run (500)")
@@ -106,10 +109,33 @@ def latency(xs_s: Sequence[float]) -> dict[str, float]:
             "max_ms": round(max(ms), 3), "mean_ms": round(sum(ms) / len(ms), 3)}
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of process ``pid`` and its live descendants (from /proc):
+    ``serve --workers N`` runs its workers as children."""
+    parent: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int(_stat(int(d.name))[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo += [c for c, pp in parent.items() if pp == p]
+    total = 0.0
+    for p in tree:
+        try:
+            f = _stat(p)
+        except OSError:
+            continue
+        total += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def self_cpu_s() -> float:
@@ -262,7 +288,8 @@ def _cpu_now(servers: list[ServerProcess]) -> tuple[float, float]:
 
 
 def run_backend(name: str, db: str, args: argparse.Namespace) -> dict[str, Any]:
-    servers = [ServerProcess(db, admin_token=ADMIN, settings={"log_level": "warning"})
+    settings = {"log_level": "warning", "workers": args.workers}
+    servers = [ServerProcess(db, admin_token=ADMIN, settings=settings)
                for _ in range(args.servers)]
     try:
         for s in servers:  # one after the other: the first creates the schema and the admin
@@ -303,6 +330,7 @@ def run_backend(name: str, db: str, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "backend": name,
         "servers": args.servers,
+        "workers": args.workers,
         "clients": args.clients,
         "timed_creations": args.ops,
         "warmup_creations": warm,
@@ -362,9 +390,9 @@ def markdown(data: dict[str, Any]) -> str:
         "# Service load: operation creations in one hot 10 km area",
         "",
         f"{p['clients']} concurrent clients (keep-alive HTTP/1.1 connections driven by one "
-        f"asyncio load generator), {p['servers']} `deconfliction serve` process(es) per "
-        f"database; {m['cpus']} cores ({m['cpu']}), shared by the server and the load "
-        f"generator; load average at start {load}. "
+        f"asyncio load generator), {p['servers']} `deconfliction serve --workers "
+        f"{p['workers']}` per database; {m['cpus']} cores ({m['cpu']}), shared by the "
+        f"server and the load generator; load average at start {load}. "
         f"Commit {data['source']}, {data['date']}.",
         "",
         f"**Closed loop** (maximum throughput): {p['ops']} timed creations after "
@@ -460,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine(),
         "source": commit(),
         "parameters": {"ops": args.ops, "clients": args.clients, "servers": args.servers,
+                       "workers": args.workers,
                        "rate": args.rate, "fixed_s": args.fixed_s,
                        "quick": args.quick, "warmup_per_client": WARMUP_PER_CLIENT,
                        "area": {"centre": HOT, "spread_m": SPREAD_M}},

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -129,3 +130,33 @@ def test_each_webhook_delivery_is_sent_by_one_process(pair: tuple[Service, Servi
             assert tx.webhook_due(a.clock().timestamp() + 1e6) == []
     finally:
         receiver.close()
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers(tmp_path: Path) -> None:
+    """``serve --workers 2``: two processes on one port and one database; every write is
+    seen by every read, whichever process answers."""
+    from deconfliction.testing.server import ServerProcess
+
+    admin = "dcf_workers-admin"
+    with ServerProcess(f"sqlite:///{tmp_path}/w.db", admin_token=admin,
+                       settings={"workers": 2}) as srv:
+        with httpx.Client(base_url=srv.url, timeout=30.0,
+                          headers={"Authorization": f"Bearer {admin}"}) as http:
+            token = http.post("/parties", json={"id": "alpha"}).json()["token"]
+        for k in range(12):  # a new connection each time: both workers answer some
+            with httpx.Client(base_url=srv.url, timeout=30.0,
+                              headers={"Authorization": f"Bearer {token}"}) as http:
+                start = T0 + timedelta(hours=k)
+                r = http.post("/operations", json={
+                    "id": f"w{k}", "kind": "flight", "state": "proposed",
+                    "volumes": [{"outline": {"type": "circle", "lat": 33.5, "lon": 38.6,
+                                             "radius_m": 500.0},
+                                 "alt_lower_m": 0.0, "alt_upper_m": 150.0,
+                                 "time_start": start.isoformat(),
+                                 "time_end": (start + timedelta(minutes=30)).isoformat()}]})
+                assert r.status_code == 201, r.text
+                assert http.get("/operations").json()["count"] == k + 1
+        with httpx.Client(base_url=srv.url, timeout=30.0,
+                          headers={"Authorization": f"Bearer {admin}"}) as http:
+            assert http.get("/ledger/verify").json()["ok"]

@@ -72,6 +72,8 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _KEY_META = "server_signing_key"
 _NOTIFY_KINDS = (MessageKind.OPERATION, MessageKind.LIVE_FIRE, MessageKind.CONFLICT,
                  MessageKind.OVERRIDE)
+#: ledger entries that change a party
+_PARTY_KINDS = ("party.created", "party.updated")
 #: operation kinds whose notices are live-fire or exercise notices
 _NOTICE_KINDS = {"live_fire", "exercise"}
 
@@ -191,8 +193,10 @@ class Service:
             kind_: ObjectKind = "zone" if kind == "zone" else "operation"
             for row in tx.objects(kind_, since_seq=since):
                 self._apply_row(row)
-        self._parties = {p.id: p for p in tx.parties()}
-        self._interests = ConflictIndex(self._interest_zones())
+        # parties change only through put_party, which ledgers it: reload them only then
+        if full or tx.ledger_has_kinds(self._seen_seq, _PARTY_KINDS):
+            self._parties = {p.id: p for p in tx.parties()}
+            self._interests = ConflictIndex(self._interest_zones())
         self._seen_seq = head
         return head, head_hash
 

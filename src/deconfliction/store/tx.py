@@ -464,6 +464,13 @@ class Tx:
         ).first()
         return (0, None) if r is None else (int(r.seq), str(r.hash))
 
+    def ledger_has_kinds(self, after_seq: int, kinds: Iterable[str]) -> bool:
+        """Whether an entry of one of ``kinds`` follows entry ``after_seq``."""
+        c = ledger.c
+        return self.conn.execute(
+            sa.select(c.seq).where(c.seq > after_seq, c.kind.in_(list(kinds))).limit(1)
+        ).first() is not None
+
     def append_ledger(self, entry: dict[str, Any]) -> None:
         """Append one entry (as the JSON data of the ledger module)."""
         self.conn.execute(ledger.insert(), ledger_row(entry))
