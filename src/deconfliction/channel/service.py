@@ -12,6 +12,12 @@ processes on one database stay consistent) and, inside it:
 
 Either all of it is committed or none of it. Readers waiting on a party's outbox are woken
 after the commit.
+
+Creations and updates of zones and operations go through a group commit
+(:mod:`deconfliction.channel.commit`): one writer thread decides every queued write in order
+in one such transaction, each against memory that already holds the writes accepted before
+it, and answers each after the commit. Reads catch memory up first (:meth:`Service.catch_up`:
+one look at the ledger head), so they see what other processes wrote.
 """
 
 from __future__ import annotations
