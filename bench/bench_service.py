@@ -439,6 +439,19 @@ def markdown(data: dict[str, Any]) -> str:
         "(201), stored, and the ledger verifies. Latency is measured at the client, so it "
         "includes the load generator's own queueing for the CPU.",
         "",
+        "CPU the server (all its processes) and the load generator got, in cores: " + "; ".join(
+            f"{r['backend']}: {r['cpu']['cores_busy']:.2f} in the closed loop, "
+            f"{r['fixed_load']['cpu']['cores_busy']:.2f} at the fixed load"
+            for r in data["results"]) + f", of {m['cpus']}." + (
+            f" The machine was shared with other jobs (load average {load} at the start): "
+            "what the server got is what it could run on." if
+            m["load_average_at_start"][0] > 0.5 * (m["cpus"] or 1) else ""),
+        "",
+        "Durability: PostgreSQL runs with fsync, synchronous_commit and full_page_writes on "
+        "(a 201 is sent after the commit is on disk); SQLite runs in WAL mode with "
+        "synchronous=NORMAL, the store's setting (a commit survives a crash of the process, "
+        "not of the machine: the WAL is synced at checkpoints).",
+        "",
         "Every creation is a binding operation checked exactly against every stored volume "
         "in the area (all share the same 10 km disc and altitude band; each has its own "
         "15-minute slot so that all are accepted), with the proof-of-awareness, committed "
@@ -462,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if name == "sqlite":
                 results.append(run_backend(name, f"sqlite:///{tmp}/bench.db", args))
             elif name == "postgres":
-                with PostgresServer() as pg:
+                with PostgresServer(durable=True) as pg:
                     import psycopg
 
                     db = f"bench_{uuid.uuid4().hex[:8]}"
