@@ -467,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
+    load_at_start = list(os.getloadavg())
     results = []
     print(f"== service benchmark: {args.ops} creations, {args.clients} clients, "
           f"{args.servers} server(s)", flush=True)
@@ -498,7 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "service",
         "issue": "operation creations per second in one hot 10 km area, 32 clients",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": {**machine(), "load_average_at_start": load_at_start,
+                    "load_average_at_end": list(os.getloadavg())},
         "source": commit(),
         "parameters": {"ops": args.ops, "clients": args.clients, "servers": args.servers,
                        "workers": args.workers,
