@@ -395,6 +395,13 @@ def markdown(data: dict[str, Any]) -> str:
         f"server and the load generator; load average at start {load}. "
         f"Commit {data['source']}, {data['date']}.",
         "",
+        "**Floor (≥ 500 creations/s sustained, p99 ≤ 50 ms at 500/s) met: "
+        + ("yes" if data["floor"]["met"] else "no") + "** — " + "; ".join(
+            f"{r['backend']}: closed loop {r['creations_per_s']:.0f}/s, at 500/s offered "
+            f"{r['fixed_load']['achieved_per_s']:.0f}/s achieved with p99 "
+            f"{r['fixed_load']['latency_from_due_time']['p99_ms']:.0f} ms"
+            for r in data["results"]) + ".",
+        "",
         f"**Closed loop** (maximum throughput): {p['ops']} timed creations after "
         f"{WARMUP_PER_CLIENT} untimed ones per client; each client sends its next request as "
         f"soon as it has the answer, so the median latency is about clients / throughput.",
