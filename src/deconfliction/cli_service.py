@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +22,9 @@ from deconfliction.channel.service import SERVER, Service, hash_token
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.core.parties import PartyProfile
 from deconfliction.store import SqlStore, open_store
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = [
     "ADMIN",
@@ -119,10 +122,28 @@ def serve(**given: Any) -> None:
             _load_scenario(service, settings)
     except DeconflictionError as err:
         _fail(f"{err} ({err.code})")
-    app = create_app(service, settings)
     print(f"deconfliction: http://{settings.host}:{settings.port}/docs "
           f"(store: {service.store.label})", file=sys.stderr, flush=True)
+    if settings.workers > 1:
+        # each worker process builds its own service from these settings (worker_app)
+        service.store.close()
+        for s in SETTINGS:
+            os.environ[s.env] = str(getattr(settings, s.name))
+        uvicorn.run("deconfliction.cli_service:worker_app", factory=True,
+                    workers=settings.workers, host=settings.host, port=settings.port,
+                    log_level=settings.log_level)
+        return
+    app = create_app(service, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process (settings from the environment the
+    parent set; the parent loaded the scenario and the admin token)."""
+    from deconfliction.api import create_app
+
+    settings = Settings.load({})
+    return create_app(open_service(settings.db), settings)
 
 
 def _all_scopes() -> list[str]:

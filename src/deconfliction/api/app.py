@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deconfliction.api import errors
 from deconfliction.api.metrics import Metrics
@@ -62,6 +63,53 @@ class Workers:
             t.join(timeout=10)
 
 
+def _error(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"code": code, "message": message, "field": None}, status_code=status)
+
+
+class LimitAndMeasure:
+    """Pure ASGI middleware: refuses bodies over ``max_body_bytes`` (413 ``BODY_TOO_LARGE``)
+    and chunked bodies without a length (411 ``LENGTH_REQUIRED``); counts and times every
+    request. (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request.)"""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        method: str = scope["method"]
+        length: str | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value.decode("latin-1")
+            elif name == b"transfer-encoding":
+                chunked = value.decode("latin-1").lower() == "chunked"
+        status = [500]
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            response = _error(413, "BODY_TOO_LARGE",
+                              f"the body exceeds {self.max_body_bytes} bytes")
+            await response(scope, receive, send_status)
+        elif length is None and chunked and method in ("POST", "PUT", "PATCH"):
+            await _error(411, "LENGTH_REQUIRED", "send a Content-Length")(
+                scope, receive, send_status)
+        else:
+            await self.app(scope, receive, send_status)
+        self.metrics.requests.labels(method, str(status[0])).inc()
+        self.metrics.latency.labels(method).observe(time.perf_counter() - t0)
+
+
 def create_app(service: Service, settings: Settings | None = None, *,
                workers: bool = True) -> FastAPI:
     """The app over ``service``; ``workers=False`` leaves escalation and webhooks to the
@@ -92,28 +140,8 @@ def create_app(service: Service, settings: Settings | None = None, *,
     app.state.registry = metrics.registry
     errors.install(app)
 
-    @app.middleware("http")
-    async def limit_and_measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        t0 = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit()
-                                   or int(length) > settings.max_body_bytes):
-            response: Response = JSONResponse(
-                {"code": "BODY_TOO_LARGE",
-                 "message": f"the body exceeds {settings.max_body_bytes} bytes", "field": None},
-                status_code=413)
-        elif length is None and request.method in ("POST", "PUT", "PATCH") and \
-                request.headers.get("transfer-encoding", "").lower() == "chunked":
-            response = JSONResponse(
-                {"code": "LENGTH_REQUIRED", "message": "send a Content-Length", "field": None},
-                status_code=411)
-        else:
-            response = await call_next(request)
-        metrics.requests.labels(request.method, str(response.status_code)).inc()
-        metrics.latency.labels(request.method).observe(time.perf_counter() - t0)
-        return response
+    app.add_middleware(LimitAndMeasure, max_body_bytes=settings.max_body_bytes,
+                       metrics=metrics)
 
     for module in (objects, channel, parties, ledger, system):
         app.include_router(module.router)

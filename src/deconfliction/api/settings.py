@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLite file, sqlite:///PATH, or postgresql://USER@HOST:PORT/DB"),
     Setting("host", str, "127.0.0.1", "address to listen on"),
     Setting("port", int, 8000, "port to listen on"),
+    Setting("workers", int, 1,
+            "server processes sharing the port and the database (writes stay serialised by "
+            "the database's writer lock; each process catches up with the others)"),
     Setting("scenario", str, "", "load a scenario at start when the store is empty ('attanf')"),
     Setting("admin_token", str, "",
             "make this the admin's API token at start (for scripted setups; else use the CLI)"),
@@ -96,6 +99,7 @@ class Settings:
     db: str
     host: str
     port: int
+    workers: int
     scenario: str
     admin_token: str
     max_body_bytes: int

@@ -12,14 +12,22 @@ processes on one database stay consistent) and, inside it:
 
 Either all of it is committed or none of it. Readers waiting on a party's outbox are woken
 after the commit.
+
+Creations and updates of zones and operations go through a group commit
+(:mod:`deconfliction.channel.commit`): one writer thread decides every queued write in order
+in one such transaction, each against memory that already holds the writes accepted before
+it, and answers each after the commit. Reads catch memory up first (:meth:`Service.catch_up`:
+one look at the ledger head), so they see what other processes wrote.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,10 +38,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.channel import ledger as ledger_mod
+from deconfliction.channel.commit import GroupCommit, Job, Pending
 from deconfliction.channel.events import Wakeups
 from deconfliction.channel.views import conflict_parties, payload_in_full, view_object
 from deconfliction.core.conflict import Conflict
-from deconfliction.core.engine import ConflictIndex
+from deconfliction.core.engine import ConflictIndex, Prepared
 from deconfliction.core.errors import (
     ConflictStateError,
     DeconflictionError,
@@ -47,7 +56,7 @@ from deconfliction.formats.native import object_to_dict
 from deconfliction.formats.records import message_to_dict, party_to_dict
 from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.sql import SqlStore
-from deconfliction.store.tx import ObjectRow, Tx
+from deconfliction.store.tx import ObjectRow, TokenRow, Tx, ledger_row, message_row, object_row
 
 __all__ = [
     "ALL_SCOPES",
@@ -69,6 +78,8 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _KEY_META = "server_signing_key"
 _NOTIFY_KINDS = (MessageKind.OPERATION, MessageKind.LIVE_FIRE, MessageKind.CONFLICT,
                  MessageKind.OVERRIDE)
+#: ledger entries that change a party
+_PARTY_KINDS = ("party.created", "party.updated")
 #: operation kinds whose notices are live-fire or exercise notices
 _NOTICE_KINDS = {"live_fire", "exercise"}
 
@@ -121,17 +132,6 @@ def check_object_id(obj_id: str) -> None:
         )
 
 
-class _Pending:
-    """What one write transaction has appended, applied to memory after the commit."""
-
-    def __init__(self, seq: int, head: str | None) -> None:
-        self.seq = seq
-        self.head = head or ledger_mod.GENESIS_HASH
-        self.put: list[tuple[StoredObject, frozenset[str]]] = []
-        self.removed: list[str] = []
-        self.notify: set[str] = set()
-
-
 class Service:
     """Zones, operations, parties, the channel and the ledger, over one store."""
 
@@ -147,6 +147,16 @@ class Service:
         self._seen_seq = 0
         #: seconds from a message's creation to its first delivery, for the metrics
         self.delivery_latencies: deque[float] = deque(maxlen=10_000)
+        #: creations and updates of zones and operations are decided in batches
+        self.commits = GroupCommit(self._run_batch)
+        #: API tokens looked up lately: hash -> (valid until, row, party); a token revoked in
+        #: the database stops working here within this many seconds
+        self.token_cache_s = 1.0
+        self._tokens: dict[str, tuple[float, TokenRow, PartyProfile]] = {}
+        #: reads compare the ledger head with this process's memory at most this often (0:
+        #: every read, one indexed query), and catch up with other processes' writes
+        self.read_sync_s = 0.0
+        self._read_checked = 0.0
         with self.store.write() as tx:
             self._key = self._load_key(tx)
             self._sync(tx, full=True)
@@ -189,10 +199,26 @@ class Service:
             kind_: ObjectKind = "zone" if kind == "zone" else "operation"
             for row in tx.objects(kind_, since_seq=since):
                 self._apply_row(row)
-        self._parties = {p.id: p for p in tx.parties()}
-        self._interests = ConflictIndex(self._interest_zones())
+        # parties change only through put_party, which ledgers it: reload them only then
+        if full or tx.ledger_has_kinds(self._seen_seq, _PARTY_KINDS):
+            self._parties = {p.id: p for p in tx.parties()}
+            self._interests = ConflictIndex(self._interest_zones())
         self._seen_seq = head
         return head, head_hash
+
+    def catch_up(self) -> None:
+        """For reads: catch memory up with writes of other processes on this database (when
+        the ledger head moved; checked at most every :attr:`read_sync_s`)."""
+        now = time.monotonic()
+        if self.read_sync_s > 0 and now - self._read_checked < self.read_sync_s:
+            return
+        self._read_checked = now
+        with self.store.read() as tx:
+            head, _ = tx.ledger_head()
+            if head <= self._seen_seq:
+                return
+            with self._lock:
+                self._sync(tx)
 
     def _apply_row(self, row: ObjectRow) -> None:
         if row.obj is None:
@@ -209,28 +235,78 @@ class Service:
                            severity="notify")
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[Tx, _Pending]]:
+    def _write(self) -> Iterator[tuple[Tx, Pending]]:
         """One write: the process lock, then the database's writer lock; memory after commit."""
         with self._lock:
             with self.store.write() as tx:
                 seq, head = self._sync(tx)
-                pending = _Pending(seq, head)
+                pending = Pending(seq, head)
                 yield tx, pending
-            for obj, shared in pending.put:
-                self._rows[obj.id] = ObjectRow(
-                    obj.id, "zone" if isinstance(obj, Zone) else "operation", obj, pending.seq,
-                    shared, "")
-                self._index.add(obj)
-            for obj_id in pending.removed:
+                pending.flush(tx)
+            self._apply(pending, 0, 0, None)
+            self._seen_seq = pending.seq
+        self.wakeups.notify(pending.notify)
+
+    def _apply(self, pending: Pending, put_from: int, removed_from: int,
+               undo: list[tuple[str, ObjectRow | None]] | None) -> None:
+        """Put what ``pending`` wrote (from those positions) in memory; with ``undo``, note
+        what each id held before."""
+        for obj, shared in pending.put[put_from:]:
+            if undo is not None:
+                undo.append((obj.id, self._rows.get(obj.id)))
+            self._rows[obj.id] = ObjectRow(
+                obj.id, "zone" if isinstance(obj, Zone) else "operation", obj, pending.seq,
+                shared, "")
+            self._index.add(obj)
+        for obj_id in pending.removed[removed_from:]:
+            if undo is not None:
+                undo.append((obj_id, self._rows.get(obj_id)))
+            self._rows.pop(obj_id, None)
+            self._index.remove(obj_id)
+
+    def _undo(self, undo: list[tuple[str, ObjectRow | None]]) -> None:
+        for obj_id, old in reversed(undo):
+            if old is None or old.obj is None:
                 self._rows.pop(obj_id, None)
                 self._index.remove(obj_id)
+            else:
+                self._rows[obj_id] = old
+                self._index.add(old.obj)
+
+    def _run_batch(self, jobs: list[Job[Any]]) -> None:
+        """Decide ``jobs`` in order in one transaction; each sees the ones accepted before
+        it (in memory at once). A refused job is rewound and leaves no trace; if the
+        transaction fails, every job gets its error and memory is restored."""
+        undo: list[tuple[str, ObjectRow | None]] = []
+        pending = Pending(0, None)
+        with self._lock:
+            try:
+                with self.store.write() as tx:
+                    seq, head = self._sync(tx)
+                    pending = Pending(seq, head)
+                    for job in jobs:
+                        mark = pending.mark()
+                        try:
+                            job.value = job.fn(tx, pending)
+                        except Exception as err:  # refuses this request only
+                            pending.rewind(mark)
+                            job.error = err
+                            continue
+                        self._apply(pending, mark.put, mark.removed, undo)
+                    pending.flush(tx)
+            except Exception as err:
+                self._undo(undo)
+                for job in jobs:
+                    if job.error is None:
+                        job.value, job.error = None, err
+                return
             self._seen_seq = pending.seq
         self.wakeups.notify(pending.notify)
 
     def _record(
         self,
         tx: Tx,
-        pending: _Pending,
+        pending: Pending,
         *,
         actor: str,
         kind: str,
@@ -244,14 +320,14 @@ class Service:
             kind=kind, subject=subject, parties=parties, payload=payload, signer=SERVER,
             key=self._key,
         )
-        tx.append_ledger(ledger_mod.entry_to_dict(entry))
+        pending.ledger.append(ledger_row(ledger_mod.entry_to_dict(entry)))
         pending.seq, pending.head = entry.seq, entry.hash
         return entry.seq
 
     def _send(
         self,
         tx: Tx,
-        pending: _Pending,
+        pending: Pending,
         *,
         recipient: str,
         sender: str,
@@ -279,7 +355,8 @@ class Service:
         got = self._record(tx, pending, actor=sender, kind="message.sent", subject=msg.id,
                            parties=[recipient, sender], payload=message_to_dict(msg))
         assert got == seq
-        tx.add_message(msg, seq=seq, webhook=party is not None and party.webhook_url is not None)
+        pending.messages.append(message_row(
+            msg, seq=seq, webhook=party is not None and party.webhook_url is not None))
         pending.notify.add(recipient)
         return msg
 
@@ -353,16 +430,32 @@ class Service:
 
     def authenticate_token(self, token: str) -> Principal | None:
         """The principal of a live API token, or ``None``."""
+        found = self.cached_token(token)
+        if found is not None:
+            return found
+        key = hash_token(token)
         with self.store.read() as tx:
-            row = tx.token(hash_token(token))
+            row = tx.token(key)
             if row is None or row.revoked:
                 return None
             # a party created by another process on this database is not in memory until
             # this one writes: read it then
             profile = self._parties.get(row.party) or tx.party(row.party)
-        if row.expires_at is not None and row.expires_at <= ledger_mod.utc_stamp(self.clock()):
-            return None
         if profile is None:
+            return None
+        self._tokens[key] = (time.monotonic() + self.token_cache_s, row, profile)
+        return self._principal_of(row, profile)
+
+    def cached_token(self, token: str) -> Principal | None:
+        """The principal of an API token looked up less than :attr:`token_cache_s` ago
+        (expiry is checked every time), else ``None`` (look it up: :meth:`authenticate_token`)."""
+        hit = self._tokens.get(hash_token(token))
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return self._principal_of(hit[1], hit[2])
+
+    def _principal_of(self, row: TokenRow, profile: PartyProfile) -> Principal | None:
+        if row.expires_at is not None and row.expires_at <= ledger_mod.utc_stamp(self.clock()):
             return None
         return Principal(row.party, row.scopes, admin=profile.admin and "admin" in row.scopes)
 
@@ -388,6 +481,7 @@ class Service:
 
     def get(self, who: Principal, obj_id: str, kind: ObjectKind | None = None) -> dict[str, Any]:
         """One object as ``who`` sees it; ``NOT_FOUND`` if absent (or of the other kind)."""
+        self.catch_up()
         with self._lock:
             row = self._rows.get(obj_id)
         if row is None or row.obj is None or (kind is not None and row.kind != kind):
@@ -408,6 +502,7 @@ class Service:
         """Objects of ``kind``, filtered: ``near`` keeps those whose volumes come within zero
         metres of its volumes (exactly; any time unless ``start``/``end``), ``start``/``end``
         keep those whose validity overlaps ``[start, end)``."""
+        self.catch_up()
         with self._lock:
             rows = [r for r in self._rows.values() if r.kind == kind and r.obj is not None]
             hits: set[str] | None = None
@@ -440,6 +535,7 @@ class Service:
         """Current conflicts between stored objects that involve ``who`` (all for an admin)."""
         # every conflict involves an operation; one involving ``who`` involves an operation or
         # zone it owns, or an operation it takes part in (the parties to blame): check those
+        self.catch_up()
         with self._lock:
             owner_of = {i: r.obj.owner for i, r in self._rows.items() if r.obj is not None}
             seen: set[tuple[str, int, str, int]] = set()
@@ -503,7 +599,7 @@ class Service:
             row = self._rows.get(c.b_id)
             if row is not None and row.obj is not None:
                 out.add(row.obj.owner)
-        for c in _all_meeting(self._interests, obj):
+        for c in _all_meeting(self._interests, obj) if len(self._interests) else ():
             out.add(c.b_id.removeprefix("interest."))
         for c in conflicts:
             out.update(c.parties)
@@ -524,14 +620,49 @@ class Service:
         shared_with: Iterable[str] | None = None,
     ) -> WriteResult:
         """Create or update a zone or operation, with every check; see the module doc."""
+        return self.commits.submit(self.save_job(
+            who, obj, expected_version=expected_version, create=create, seen=seen,
+            override=override, shared_with=shared_with))
+
+    async def save_async(
+        self,
+        who: Principal,
+        obj: StoredObject,
+        *,
+        expected_version: str | None,
+        create: bool,
+        seen: Mapping[str, str] | None = None,
+        override: str | None = None,
+        shared_with: Iterable[str] | None = None,
+    ) -> WriteResult:
+        """:meth:`save` for a coroutine: awaits the commit instead of blocking a thread."""
+        job = self.save_job(who, obj, expected_version=expected_version, create=create,
+                            seen=seen, override=override, shared_with=shared_with)
+        return await asyncio.wrap_future(self.commits.enqueue(job))
+
+    def save_job(
+        self,
+        who: Principal,
+        obj: StoredObject,
+        *,
+        expected_version: str | None,
+        create: bool,
+        seen: Mapping[str, str] | None = None,
+        override: str | None = None,
+        shared_with: Iterable[str] | None = None,
+    ) -> Job[WriteResult]:
+        """The checks that need no lock, then the write as a job for the group commit."""
         check_object_id(obj.id)
         _refuse_reserved(obj)
         self._authorise_owner(who, obj.owner)
         kind: ObjectKind = "zone" if isinstance(obj, Zone) else "operation"
-        shared = frozenset(party_id(p, "shared_with") for p in (shared_with or ()))
+        shared_given = frozenset(party_id(p, "shared_with") for p in (shared_with or ()))
         justification = None if override is None else check_reason(
             override, required=True, what="an override", field_name="override")
-        with self._write() as (tx, pending):
+
+        # decided in a batch, in order, under the process lock and the database's writer lock
+        def job(tx: Tx, pending: Pending) -> WriteResult:
+            shared = shared_given
             current = self._rows.get(obj.id)
             if current is not None and current.kind != kind:
                 raise ConflictStateError(
@@ -553,11 +684,17 @@ class Service:
                         "VERSION_MISMATCH",
                         f"{kind} {obj.id!r} is at version {current.obj.version}, "
                         f"not {expected_version}", "version")
+                if obj.version == expected_version:
+                    raise ConflictStateError(
+                        "VERSION_NOT_NEW",
+                        f"the new {kind} {obj.id!r} must carry a new version (use revised())",
+                        "version")
                 if shared_with is None:
                     shared = current.shared_with
-            conflicts = self._index.check(obj)
+            prepared: Prepared = {}  # one spatial query for both checks
+            conflicts = self._index.check(obj, prepared=prepared)
             binding = isinstance(obj, Zone) or obj.binding
-            meeting = _all_meeting(self._index, obj) if binding else []
+            meeting = _all_meeting(self._index, obj, prepared) if binding else []
             if isinstance(obj, Operation) and binding:
                 missing = self._awareness(who, obj, seen or {}, meeting)
                 if missing:
@@ -584,16 +721,17 @@ class Service:
                                         "shared_with": sorted(shared),
                                         "override": justification,
                                         "conflicts": [c.to_dict() for c in blocking]})
-            tx.put_object(obj, seq=seq, shared_with=shared,
-                          expected_version=None if create else expected_version)
+            pending.objects.append((kind, object_row(obj, seq=seq, shared_with=shared)))
             sent = self._notify(tx, pending, who, obj, shared, action, blocking,
                                 justification, recipients)
             pending.put.append((obj, shared))
-        row = ObjectRow(obj.id, kind, obj, seq, shared, "")
-        return WriteResult(self.view(who, row), [c.to_dict() for c in conflicts],
-                           [m.id for m in sent], seq)
+            row = ObjectRow(obj.id, kind, obj, seq, shared, "")
+            return WriteResult(self.view(who, row), [c.to_dict() for c in conflicts],
+                               [m.id for m in sent], seq)
 
-    def _notify(self, tx: Tx, pending: _Pending, who: Principal, obj: StoredObject,
+        return Job(job)
+
+    def _notify(self, tx: Tx, pending: Pending, who: Principal, obj: StoredObject,
                 shared: frozenset[str], action: str, conflicts: list[Conflict],
                 justification: str | None, recipients: set[str]) -> list[Message]:
         sent = []
@@ -658,6 +796,7 @@ class Service:
     ) -> WriteResult:
         """Move an operation through its lifecycle; going ``active`` needs every notice about it
         acknowledged (``UNACKNOWLEDGED_NOTICES``) unless overridden."""
+        self.catch_up()
         with self._lock:
             row = self._rows.get(op_id)
         if row is None or not isinstance(row.obj, Operation):
@@ -856,7 +995,8 @@ class Service:
         return ledger_mod.verify([ledger_mod.entry_from_dict(d) for d in raw], keys)
 
 
-def _all_meeting(index: ConflictIndex, obj: StoredObject) -> list[Conflict]:
+def _all_meeting(index: ConflictIndex, obj: StoredObject,
+                 prepared: Prepared | None = None) -> list[Conflict]:
     """Every stored object ``obj`` meets in 4D (within the buffers), whatever the rules say.
 
     The index applies the deconfliction rules; a probe owned by the reserved party
@@ -867,7 +1007,7 @@ def _all_meeting(index: ConflictIndex, obj: StoredObject) -> list[Conflict]:
     probe = Operation(id=obj.id, name="", owner=SERVER, volumes=obj.volumes,
                       participants=frozenset({SERVER}), state=OperationState.PROPOSED,
                       buffer_m=obj.buffer_m)
-    return index.check(probe)
+    return index.check(probe, prepared=prepared)
 
 
 def _refuse_reserved(obj: StoredObject) -> None:

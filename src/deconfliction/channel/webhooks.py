@@ -47,13 +47,26 @@ def _post(client: httpx.Client, service: Service, url: str, msg: Message) -> str
 
 
 def deliver_due(service: Service, client: httpx.Client, *, max_backoff_s: float = 300.0,
-                limit: int = 100) -> int:
-    """Try every due delivery once; how many succeeded."""
-    now: datetime = service.clock()
-    with service.store.read() as tx:
-        due = tx.webhook_due(now.timestamp(), limit)
+                limit: int = 100, lease_s: float | None = None) -> int:
+    """Try every due delivery once (up to ``limit``); how many succeeded.
+
+    Each delivery is first claimed in a write transaction (its next try pushed ``lease_s``
+    ahead: by default the client's timeout and 5 s more), so with several server processes
+    on one database each message is sent by one of them; if this process dies with a
+    delivery claimed, another (or its restart) tries again when the lease ends.
+    """
+    if lease_s is None:
+        timeout = client.timeout.read
+        lease_s = (timeout if timeout is not None else 30.0) + 5.0
     ok = 0
-    for msg in due:
+    service.catch_up()  # parties (and their URLs) written by other processes
+    for _ in range(limit):
+        now: datetime = service.clock()
+        with service.store.write() as tx:
+            claimed = tx.claim_webhooks(now.timestamp(), now.timestamp() + lease_s)
+        if not claimed:
+            break
+        msg = claimed[0]
         party = service.parties_by_id().get(msg.recipient)
         url = party.webhook_url if party is not None else None
         error = "the party has no webhook URL" if url is None else _post(client, service, url,

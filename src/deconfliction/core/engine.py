@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -63,7 +64,21 @@ from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for
 from deconfliction.core.timeinterval import TimeInterval
 from deconfliction.core.volume import Volume4D
 
-__all__ = ["ConflictIndex", "check", "check_volumes"]
+__all__ = ["ConflictIndex", "Outlined", "Prepared", "check", "check_volumes"]
+
+
+@dataclass(slots=True)
+class Outlined:
+    """What one check computed for one outline: the rows its box meets, and (once needed)
+    its bounding cap and query arrays."""
+
+    found: npt.NDArray[np.intp]
+    arrays: tuple[Cap, QueryArrays] | None = None
+
+
+#: per-outline work of one check, reusable for another object with the same outlines and
+#: buffer against the same, unchanged index (see ConflictIndex.check)
+Prepared = dict[int, Outlined]
 
 Obj = Zone | Operation
 _REBUILD_AT = 512
@@ -262,8 +277,12 @@ class ConflictIndex:
             )
         return self._packed_cache
 
-    def check(self, obj: Obj) -> list[Conflict]:
-        """Every conflict between ``obj`` and the stored objects (other than itself)."""
+    def check(self, obj: Obj, *, prepared: Prepared | None = None) -> list[Conflict]:
+        """Every conflict between ``obj`` and the stored objects (other than itself).
+
+        ``prepared`` (a dict, empty at first) keeps what is computed per outline, to be
+        passed again when checking another object with the same outlines and buffer against
+        this index before it changes."""
         me = parties_of(obj)
         out: list[Conflict] = []
         own = self._rows.get(obj.id)
@@ -276,19 +295,20 @@ class ConflictIndex:
         cols = self._cols
         q_buf = float(obj.buffer_m)
         # volumes often share one outline (phases of an operation): search each once
-        found: dict[int, npt.NDArray[np.intp]] = {}
-        prepared: dict[int, tuple[Cap, QueryArrays]] = {}
+        if prepared is None:
+            prepared = {}
         for k, vol in enumerate(obj.volumes):
             key = id(vol.outline)
-            if key not in found:
+            slot = prepared.get(key)
+            if slot is None:
                 # the subject's buffer grows its box; stored buffers are in their boxes
-                found[key] = self._spatial(vol.outline, obj.buffer_m)
-            if found[key].size == 0:
+                slot = prepared[key] = Outlined(self._spatial(vol.outline, obj.buffer_m))
+            if slot.found.size == 0:
                 continue
             if bits is None:
                 bits = self._rule_bits(me)
             rows, required, undecided = candidates(
-                found[key], cols.f, cols.i, float(vol.time.start_s), float(vol.time.end_s),
+                slot.found, cols.f, cols.i, float(vol.time.start_s), float(vol.time.end_s),
                 float(vol.alt_lower_m), float(vol.alt_upper_m), q_buf, *bits,
             )
             if undecided.any():  # more parties than bits: these one by one
@@ -304,9 +324,9 @@ class ConflictIndex:
                 rows, required = rows[keep], required[keep]
             if rows.size == 0:
                 continue
-            if key not in prepared:
-                prepared[key] = (cap_of(vol.outline), query_arrays(vol.outline))
-            out.extend(self._exact(obj, me, k, vol, rows, required, rules, *prepared[key]))
+            if slot.arrays is None:
+                slot.arrays = (cap_of(vol.outline), query_arrays(vol.outline))
+            out.extend(self._exact(obj, me, k, vol, rows, required, rules, *slot.arrays))
         return out
 
     def _exact(

@@ -4,7 +4,8 @@ One class for both databases; they differ only in how a connection is set up and
 are serialised:
 
 * SQLite: every write transaction is ``BEGIN IMMEDIATE`` (one writer at a time, across
-  processes); reads see one snapshot.
+  processes), taken after an exclusive ``flock`` on ``<db>-writer.lock`` so that waiting
+  writers queue instead of polling; reads see one snapshot.
 * PostgreSQL: every write transaction first takes a transaction-scoped advisory lock, so the
   check-then-write of the service is serialised across processes just as on SQLite.
 
@@ -19,6 +20,9 @@ The simple object port (:class:`~deconfliction.store.port.Store`: ``put``/``get`
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +102,42 @@ def migrate(conn: Connection) -> None:
     command.upgrade(cfg, "head")
 
 
+class _WriterLock:
+    """SQLite writers of all processes queue on an exclusive ``flock`` of a file next to the
+    database before ``BEGIN IMMEDIATE``: a waiting writer wakes as soon as the lock is free,
+    where SQLite's busy handler would poll with sleeps of up to 100 ms."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.Lock()  # flock is per open file: threads queue here
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except OSError as err:
+            self._thread_lock.release()
+            raise StoreError("STORE_FAILURE", f"{self.path}: {err}") from err
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class SqlStore:
     """Zones, operations, parties, messages and the ledger in one SQL database."""
 
@@ -106,11 +146,15 @@ class SqlStore:
         self.dialect = self.url.get_backend_name()
         self.label = label or self.url.render_as_string(hide_password=True)
         self._closed = False
+        self._flock: _WriterLock | None = None
         if self.dialect == "sqlite":
             self._engine = sa.create_engine(self.url, pool_size=8, max_overflow=32)
             event.listen(self._engine, "connect", _sqlite_connect)
             event.listen(self._engine, "begin", _sqlite_begin)
             self._writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
+            db = self.url.database
+            if db and db != ":memory:" and not db.startswith("file:"):
+                self._flock = _WriterLock(Path(db).with_name(Path(db).name + "-writer.lock"))
         elif self.dialect == "postgresql":
             if self.url.drivername == "postgresql":
                 self.url = self.url.set(drivername="postgresql+psycopg")
@@ -133,6 +177,15 @@ class SqlStore:
     def _tx(self, write: bool) -> Iterator[Connection]:
         if self._closed:
             raise StoreError("STORE_CLOSED", f"the store {self.label} is closed")
+        if write and self._flock is not None:
+            with self._flock, self._tx_inner(write) as conn:
+                yield conn
+        else:
+            with self._tx_inner(write) as conn:
+                yield conn
+
+    @contextmanager
+    def _tx_inner(self, write: bool) -> Iterator[Connection]:
         try:
             with (self._writer if write else self._engine).begin() as conn:
                 if write and self.dialect == "postgresql":
@@ -204,6 +257,8 @@ class SqlStore:
         if not self._closed:
             self._closed = True
             self._engine.dispose()
+            if self._flock is not None:
+                self._flock.close()
 
     def __enter__(self) -> Self:
         return self

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from deconfliction.core.errors import (
@@ -35,7 +36,7 @@ from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.rows import row_of
 from deconfliction.store.tables import ledger, messages, meta, operations, parties, tokens, zones
 
-__all__ = ["ObjectRow", "TokenRow", "Tx"]
+__all__ = ["ObjectRow", "TokenRow", "Tx", "ledger_row", "message_row", "object_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,39 @@ def _kind_of(obj: StoredObject) -> ObjectKind:
 
 def _tables(kind: ObjectKind) -> tuple[sa.Table, sa.Table]:
     return (zones, operations) if kind == "zone" else (operations, zones)
+
+
+def _upsert(table: sa.Table, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (id) DO UPDATE`` of every column (SQLite and PostgreSQL)."""
+    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    return ins.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={c.name: ins.excluded[c.name] for c in table.c if c.name != "id"})
+
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def object_row(obj: StoredObject, *, seq: int, shared_with: Iterable[str]) -> dict[str, Any]:
+    """The full row of ``obj`` as last written by ledger entry ``seq``."""
+    row = row_of(obj, datetime.now(UTC))
+    row.update(seq=seq, deleted=False, shared_with=sorted(set(shared_with)))
+    return row
+
+
+def message_row(msg: Message, *, seq: int, webhook: bool) -> dict[str, Any]:
+    """The outbox row of a new message (queued for the webhook if ``webhook``)."""
+    return {
+        "id": msg.id, "seq": seq, **Tx.message_values(msg),
+        "webhook_state": "pending" if webhook else "none",
+        "webhook_next_s": msg.created_at.timestamp() if webhook else None,
+    }
+
+
+def ledger_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """The ledger row of one entry (as the JSON data of the ledger module)."""
+    return {"seq": entry["seq"], "entry": entry, "hash": entry["hash"], "kind": entry["kind"],
+            "subject": entry.get("subject")}
 
 
 class Tx:
@@ -195,14 +229,25 @@ class Tx:
                     f"the new {kind} {obj.id!r} must carry a new version (use revised())",
                     "version",
                 )
-        row = row_of(obj, datetime.now(UTC))
-        row.update(seq=seq, deleted=False, shared_with=sorted(set(shared_with)))
+        row = object_row(obj, seq=seq, shared_with=shared_with)
         # parameters passed apart from the statement: SQLAlchemy compiles it once and caches it
         if found is None:
             self.conn.execute(table.insert(), row)
         else:
             row["_id"] = row.pop("id")
             self.conn.execute(table.update().where(table.c.id == sa.bindparam("_id")), row)
+
+    def upsert_objects(self, kind: ObjectKind, rows: list[dict[str, Any]]) -> None:
+        """Insert or replace whole rows (from :func:`object_row`), in one executemany; the
+        caller has checked versions and ids (the service does, under the writer lock)."""
+        if not rows:
+            return
+        table = _tables(kind)[0]
+        dialect = self.conn.dialect.name
+        stmt = _UPSERTS.get((table.name, dialect))
+        if stmt is None:
+            stmt = _UPSERTS[(table.name, dialect)] = _upsert(table, dialect)
+        self.conn.execute(stmt, rows)
 
     def delete_object(
         self, kind: ObjectKind, obj_id: str, *, expected_version: str | None = None,
@@ -278,7 +323,7 @@ class Tx:
     # -- messages ---------------------------------------------------------------------------
 
     @staticmethod
-    def _message_row(msg: Message) -> dict[str, Any]:
+    def message_values(msg: Message) -> dict[str, Any]:
         return {
             "recipient": msg.recipient,
             "sender": msg.sender,
@@ -292,16 +337,17 @@ class Tx:
 
     def add_message(self, msg: Message, *, seq: int, webhook: bool) -> None:
         """Put ``msg`` in its recipient's outbox (and the webhook queue if ``webhook``)."""
-        self.conn.execute(messages.insert(), {
-            "id": msg.id, "seq": seq, **self._message_row(msg),
-            "webhook_state": "pending" if webhook else "none",
-            "webhook_next_s": msg.created_at.timestamp() if webhook else None,
-        })
+        self.conn.execute(messages.insert(), message_row(msg, seq=seq, webhook=webhook))
+
+    def add_messages(self, rows: list[dict[str, Any]]) -> None:
+        """Insert outbox rows (from :func:`message_row`) in one executemany."""
+        if rows:
+            self.conn.execute(messages.insert(), rows)
 
     def update_message(self, msg: Message) -> None:
         """Store the new state of ``msg``."""
         self.conn.execute(
-            messages.update().where(messages.c.id == msg.id).values(**self._message_row(msg))
+            messages.update().where(messages.c.id == msg.id).values(**self.message_values(msg))
         )
 
     def message(self, msg_id: str) -> Message | None:
@@ -364,6 +410,21 @@ class Tx:
         )
         return [message_from_dict(b) for b in self.conn.execute(q).scalars()]
 
+    def claim_webhooks(self, now_s: float, until_s: float, limit: int = 1) -> list[Message]:
+        """Due webhook deliveries, claimed until ``until_s`` (a lease: their next try is
+        pushed there, so no other process sends them meanwhile). In a write transaction."""
+        c = messages.c
+        rows = self.conn.execute(
+            sa.select(c.id, c.body)
+            .where(c.webhook_state == "pending", c.webhook_next_s <= now_s)
+            .order_by(c.webhook_next_s, c.seq)
+            .limit(limit)
+        ).all()
+        if rows:
+            self.conn.execute(messages.update().where(c.id.in_([r.id for r in rows]))
+                              .values(webhook_next_s=until_s))
+        return [message_from_dict(r.body) for r in rows]
+
     def webhook_attempts(self, msg_id: str) -> int:
         """How many webhook deliveries of ``msg_id`` were tried."""
         return int(self.conn.execute(
@@ -403,12 +464,21 @@ class Tx:
         ).first()
         return (0, None) if r is None else (int(r.seq), str(r.hash))
 
+    def ledger_has_kinds(self, after_seq: int, kinds: Iterable[str]) -> bool:
+        """Whether an entry of one of ``kinds`` follows entry ``after_seq``."""
+        c = ledger.c
+        return self.conn.execute(
+            sa.select(c.seq).where(c.seq > after_seq, c.kind.in_(list(kinds))).limit(1)
+        ).first() is not None
+
     def append_ledger(self, entry: dict[str, Any]) -> None:
         """Append one entry (as the JSON data of the ledger module)."""
-        self.conn.execute(ledger.insert(), {
-            "seq": entry["seq"], "entry": entry, "hash": entry["hash"], "kind": entry["kind"],
-            "subject": entry.get("subject"),
-        })
+        self.conn.execute(ledger.insert(), ledger_row(entry))
+
+    def append_ledger_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Append entries (rows from :func:`ledger_row`, in seq order) in one executemany."""
+        if rows:
+            self.conn.execute(ledger.insert(), rows)
 
     def ledger_entries(self, after_seq: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries after ``after_seq``, in order."""

@@ -68,9 +68,12 @@ class PostgresServer:
     Attributes available after ``start()`` / ``__enter__``: ``port``, ``dsn``, ``base_dir``.
     """
 
-    def __init__(self, *, start_timeout: float = 60.0) -> None:
+    def __init__(self, *, start_timeout: float = 60.0, durable: bool = False) -> None:
         self.bindir = find_bindir()
         self.start_timeout = start_timeout
+        #: fsync, synchronous_commit and full_page_writes on (a commit is on disk when it
+        #: returns), for benchmarks; tests run without them
+        self.durable = durable
         self.port = 0
         self.base_dir: Path | None = None
         self._running = False
@@ -167,7 +170,11 @@ class PostgresServer:
         initdb = [str(self.bindir / "initdb"), "-D", str(data), "-U", SERVICE_USER, "-E", "UTF8"]
         self._run([*initdb, "--no-locale", "--auth=trust", "--no-sync"], as_service=True)
         with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(_SETTINGS.format(socket_dir=sock))
+            settings = _SETTINGS.format(socket_dir=sock)
+            if self.durable:
+                for name in ("fsync", "synchronous_commit", "full_page_writes"):
+                    settings = settings.replace(f"{name} = off", f"{name} = on")
+            conf.write(settings)
         (data / "pg_hba.conf").write_text(_HBA, encoding="utf-8")
 
     def _pg_ctl(self, *args: str) -> list[str]:

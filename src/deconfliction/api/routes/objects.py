@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from deconfliction.api.auth import need
 from deconfliction.api.schemas import OperationIn, StateIn, ZoneIn, dump
@@ -32,10 +33,15 @@ def _service(request: Request) -> Service:
     return s
 
 
-def _result(res: WriteResult, response: Response) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{res.object.get("version", "")}"'
-    return {"object": res.object, "conflicts": res.conflicts, "messages": res.messages,
-            "ledger_seq": res.ledger_seq}
+def _result(res: WriteResult, status_code: int = 200,
+            location: str | None = None) -> JSONResponse:
+    """The answer to a write, serialised at once (the values are JSON already)."""
+    headers = {"ETag": f'"{res.object.get("version", "")}"'}
+    if location is not None:
+        headers["Location"] = location
+    return JSONResponse({"object": res.object, "conflicts": res.conflicts,
+                         "messages": res.messages, "ledger_seq": res.ledger_seq},
+                        status_code=status_code, headers=headers)
 
 
 def _if_match(value: str | None) -> str | None:
@@ -67,8 +73,10 @@ def _time(value: str | None, field: str) -> datetime | None:
 def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[OperationIn]) -> None:
     read, write = f"{path}:read", f"{path}:write"
 
-    def save(service: Service, who: Principal, body: ZoneIn | OperationIn, *, create: bool,
-             obj_id: str | None, if_match: str | None) -> WriteResult:
+    async def save(service: Service, who: Principal, body: ZoneIn | OperationIn, *,
+                   create: bool, obj_id: str | None, if_match: str | None) -> WriteResult:
+        # parsed on the event loop (a bounded body), decided by the writer thread: no
+        # worker-thread hop per request
         data = dump(body, drop=(*_SERVICE_KEYS, "version"))
         data["object"] = kind
         if obj_id is not None:
@@ -77,20 +85,20 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
             data["id"] = obj_id
         obj = object_from_dict(data, owner=who.party)  # a new version token every write
         seen = getattr(body, "seen", None)
-        return service.save(
+        return await service.save_async(
             who, obj, expected_version=_if_match(if_match) or body.version, create=create,
             seen=seen, override=getattr(body, "override", None),
             shared_with=body.shared_with,
         )
 
+    # the answers are JSONResponses built by _result; response_model keeps their schema
     @router.post(f"/{path}", status_code=201, tags=[path], summary=f"Create a {kind}",
-                 name=f"create_{kind}")
-    async def create(body: body_model, request: Request, response: Response,  # type: ignore[valid-type]
-                     who: Principal = Depends(need(write))) -> dict[str, Any]:  # noqa: B008
-        res = await run_in_threadpool(save, _service(request), who, body, create=True,
-                                      obj_id=None, if_match=None)
-        response.headers["Location"] = f"/{path}/{res.object['id']}"
-        return _result(res, response)
+                 name=f"create_{kind}", response_model=dict[str, Any])
+    async def create(body: body_model, request: Request,  # type: ignore[valid-type]
+                     who: Principal = Depends(need(write))) -> JSONResponse:  # noqa: B008
+        res = await save(_service(request), who, body, create=True, obj_id=None,
+                         if_match=None)
+        return _result(res, 201, f"/{path}/{res.object['id']}")
 
     @router.get(f"/{path}", tags=[path], summary=f"List {path}", name=f"list_{kind}")
     async def list_(
@@ -119,15 +127,14 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
         return view
 
     @router.put(f"/{path}/{{obj_id}}", tags=[path], summary=f"Replace a {kind}",
-                name=f"update_{kind}")
+                name=f"update_{kind}", response_model=dict[str, Any])
     async def update(obj_id: str, body: body_model, request: Request,  # type: ignore[valid-type]
-                     response: Response,
                      who: Principal = Depends(need(write)),  # noqa: B008
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
-                     ) -> dict[str, Any]:
-        res = await run_in_threadpool(save, _service(request), who, body, create=False,
-                                      obj_id=obj_id, if_match=if_match)
-        return _result(res, response)
+                     ) -> JSONResponse:
+        res = await save(_service(request), who, body, create=False, obj_id=obj_id,
+                         if_match=if_match)
+        return _result(res)
 
     @router.delete(f"/{path}/{{obj_id}}", tags=[path], name=f"delete_{kind}",
                    summary=f"Withdraw a {kind}" + (" (drafts only)" if kind != "zone" else ""))
@@ -146,16 +153,16 @@ _routes("operation", "operations", OperationIn)
 
 
 @router.post("/operations/{obj_id}/state", tags=["operations"], name="transition_operation",
-             summary="Move an operation through its lifecycle")
-async def transition(obj_id: str, body: StateIn, request: Request, response: Response,
+             summary="Move an operation through its lifecycle", response_model=dict[str, Any])
+async def transition(obj_id: str, body: StateIn, request: Request,
                      who: Principal = Depends(need("operations:write")),  # noqa: B008
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
-                     ) -> dict[str, Any]:
+                     ) -> JSONResponse:
     res = await run_in_threadpool(
         _service(request).transition, who, obj_id, body.state,
         expected_version=_if_match(if_match) or body.version, override=body.override,
         seen=body.seen)
-    return _result(res, response)
+    return _result(res)
 
 
 @router.get("/conflicts", tags=["conflicts"], summary="Current conflicts that involve you")
