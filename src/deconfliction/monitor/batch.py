@@ -11,7 +11,7 @@ Columns, one entry per report (SI units, UTC):
 * ``operation``: the operation the track is declared part of (``""`` for none).
 
 >>> b = TrackBatch.of(track=["rf01"], party=["russia"], t_s=[1.5e9], lat=[33.3], lon=[38.6])
->>> len(b), b.alt_m[0], b.operation[0]
+>>> len(b), float(b.alt_m[0]), b.operation[0]
 (1, nan, '')
 >>> TrackBatch.of(track=["a", "b"], party=["x"], t_s=[0, 1], lat=[0, 0], lon=[0, 0])
 Traceback (most recent call last):

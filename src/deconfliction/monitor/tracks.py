@@ -153,6 +153,10 @@ def prepare(batch: TrackBatch, tracks: TrackTable) -> Prepared:
             ("t_s", "lat", "lon", "alt_m", "speed_mps", "heading_deg", "party", "operation")}
     first = np.ones(n, dtype=bool)
     first[1:] = s[1:] != s[:-1]
+    # reports before the state's last time are out of order whatever comes between; the
+    # first report after them is compared with the state
+    stale = cols["t_s"] < tracks.last_t[s]
+    first[1:] |= stale[:-1]
     # the report each one is compared with: the one before it, or the track's last state
     prev = {}
     for name, state in (("t_s", tracks.last_t), ("lat", tracks.lat), ("lon", tracks.lon),
@@ -169,8 +173,6 @@ def prepare(batch: TrackBatch, tracks: TrackTable) -> Prepared:
     same = equal_t.copy()
     for name in ("lat", "lon", "alt_m", "speed_mps", "heading_deg", "party", "operation"):
         same &= _same(cols[name], prev[name])
-    # reports before the state's last time are out of order whatever comes between
-    stale = t < tracks.last_t[s]
     dup = same & ~stale
     bad = stale | (equal_t & ~same)
     keep = ~(dup | bad)
