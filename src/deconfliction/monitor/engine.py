@@ -133,6 +133,7 @@ class Monitor:
         self._grid = ZoneGrid()
         self._pad = ZoneGrid()
         self._objects: dict[str, Zone | Operation] = {}
+        self._given: dict[str, Zone | Operation] = {}
         self._tracks = TrackTable()
         self._fences = PairStore(state=np.int8, since=np.float64, emit=np.float64)
         self._predicted = PairStore()
@@ -188,6 +189,7 @@ class Monitor:
         index (their next report decides), and get an ``exit`` (``"deleted"``) from volumes
         it no longer has."""
         given = {o.id: o for o in objects}
+        self._given = given
         want = {k: o for k, o in given.items() if _counted(o)}
         gone: dict[int, str] = {}
         remap: dict[int, int] = {}
@@ -401,10 +403,11 @@ class Monitor:
         ids, owners, reasons = [], [], []
         for i in idx.tolist():
             name = op[i]
-            obj = self._objects.get(name)
+            obj = self._given.get(name)
             ids.append(name)
             owners.append(obj.owner if obj is not None else None)
-            reasons.append(self._why(obj, name, float(p.t[i]), float(p.alt[i])))
+            reasons.append("inactive" if obj is not None and name not in self._objects
+                           else self._why(obj, float(p.t[i]), float(p.alt[i])))
         return EventTable.build(
             idx.size, ev.NONCONFORMING, tr.name[p.slot[idx]], p.party[idx], p.t[idx],
             p.lat[idx], p.lon[idx], p.alt[idx], object_id=np.array(ids, dtype=object),
@@ -412,7 +415,7 @@ class Monitor:
             reason=np.array(reasons, dtype=object))
 
     @staticmethod
-    def _why(obj: Zone | Operation | None, name: str, t: float, alt: float) -> str:
+    def _why(obj: Zone | Operation | None, t: float, alt: float) -> str:
         if obj is None:
             return "unknown_operation"
         now = [v for v in obj.volumes if v.time.start_s <= t < v.time.end_s]
