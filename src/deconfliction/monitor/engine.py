@@ -107,6 +107,9 @@ class MonitorStats:
     fence_pairs: int = 0
     events: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: seconds spent per step of :meth:`Monitor.ingest` (prepare, classify, fences,
+    #: nonconforming, predicted, proximity)
+    phase_s: dict[str, float] = field(default_factory=dict)
 
 
 def _counted(obj: Zone | Operation) -> bool:
@@ -157,7 +160,8 @@ class Monitor:
     @property
     def stats(self) -> MonitorStats:
         """A snapshot of the counters."""
-        s = dataclasses.replace(self._stats, events=dict(self._stats.events))
+        s = dataclasses.replace(self._stats, events=dict(self._stats.events),
+                                phase_s=dict(self._stats.phase_s))
         s.tracks, s.fence_pairs = len(self._tracks), len(self._fences)
         return s
 
@@ -313,7 +317,16 @@ class Monitor:
     def ingest_table(self, batch: TrackBatch) -> EventTable:
         """:meth:`ingest` with the events as columns (no Python object per event)."""
         started = time.perf_counter()
+        clock = [started]
+        phase = self._stats.phase_s
+
+        def lap(name: str) -> None:
+            now = time.perf_counter()
+            phase[name] = phase.get(name, 0.0) + now - clock[0]
+            clock[0] = now
+
         p = prepare(batch, self._tracks)
+        lap("prepare")
         s = self._stats
         s.batches += 1
         s.reports += p.received
@@ -326,13 +339,19 @@ class Monitor:
         g = p.gtrack
         before = (tr.lat[g].copy(), tr.lon[g].copy(), tr.alt[g].copy())
         hit_rep, hit_row = self._classify(p)
-        tables = [self._fence_events(p, hit_rep, hit_row, before),
-                  self._nonconforming(p, hit_rep, hit_row)]
-        predicted = self._predictions(p, hit_rep, hit_row)
+        lap("classify")
+        tables = [self._fence_events(p, hit_rep, hit_row, before)]
+        lap("fences")
+        tables.append(self._nonconforming(p, hit_rep, hit_row))
+        lap("nonconforming")
+        tables.append(self._predictions(p, hit_rep, hit_row))
+        lap("predicted")
         commit(p, tr)
-        tables.append(predicted)
         tables.append(self._proximity(p))
-        return self._finish(EventTable.concat(tables), started)
+        lap("proximity")
+        out = self._finish(EventTable.concat(tables), started)
+        lap("events")
+        return out
 
     def _fence_events(self, p: Prepared, hit_rep: IntArray, hit_row: IntArray,
                       before: tuple[np.ndarray, ...]) -> EventTable:
@@ -474,6 +493,8 @@ class Monitor:
 
     def _proximity(self, p: Prepared) -> EventTable:
         c = self.config
+        if c.proximity_m <= 0.0:
+            return EventTable.empty()
         tr = self._tracks
         now = float(p.t.max())
         live = tr.live()
@@ -487,7 +508,7 @@ class Monitor:
                                tr.pcode[live])
         i, j = keys >> SHIFT, keys & _MASK
         d_now, cpa, cpa_t = closest_approach(i, j, tr.last_t, tr.lat, tr.lon, tr.speed,
-                                             tr.heading, now, c.lookahead_s)
+                                             tr.heading, now, c.lookahead_s, c.proximity_m)
         vert = np.nan_to_num(np.abs(tr.alt[i] - tr.alt[j]))
         close = (cpa < c.proximity_m) & (vert < c.proximity_vertical_m)
         ck = keys[close]

@@ -49,7 +49,8 @@ class MonitorConfig:
       ``exit`` (the larger of the horizontal and vertical distances outside). Zeros: at once;
     * ``lookahead_s``: how far ahead ``predicted`` and ``proximity`` look;
     * ``proximity_m``, ``proximity_vertical_m``: tracks of different parties closer than both
-      (horizontally, vertically) at some time in ``[now, now + lookahead_s]`` are in proximity;
+      (horizontally, vertically) at some time in ``[now, now + lookahead_s]`` are in proximity
+      (``proximity_m`` 0: no proximity events, and none of their cost);
     * ``stale_s``: :meth:`~deconfliction.monitor.engine.Monitor.flush` drops a track silent
       this long.
 

@@ -6,7 +6,9 @@ horizontal separation ``D(τ)`` is the exact geodesic distance between the two m
 the closest point of approach is its minimum over ``τ`` in ``[now, now + lookahead_s]``
 (``now``: the latest report time of the batch), found by a scan of :data:`SCAN` times then
 a golden-section search around the best (``D`` is unimodal for courses short against the
-Earth, as in the plane). The vertical separation is the altitude difference (unknown: 0).
+Earth, as in the plane). Pairs that a flat-Earth CPA puts far beyond ``proximity_m``
+(more than 5 % of the distances involved, plus 200 m) are not solved exactly. The
+vertical separation is the altitude difference (unknown: 0).
 The pair is in proximity when the CPA is under ``proximity_m`` and the vertical separation
 under ``proximity_vertical_m``.
 
@@ -28,7 +30,8 @@ import numpy.typing as npt
 
 from deconfliction.core.kernels import direct_one, inverse_one, jit
 
-__all__ = ["SCAN", "boxes", "candidate_pairs", "closest_approach"]
+__all__ = ["PLANAR_ABS_M", "PLANAR_REL", "SCAN", "boxes", "candidate_pairs",
+           "closest_approach"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -123,12 +126,45 @@ def _separation(la1: float, lo1: float, h1: float, v1: float, t1: float,
 
 
 @jit
+def _planar_cpa(la1: float, lo1: float, h1: float, v1: float, t1: float,
+                la2: float, lo2: float, h2: float, v2: float, t2: float, now: float,
+                lookahead_s: float) -> tuple[float, float]:
+    """CPA in a local plane (flat Earth at the first point): ``(cpa_m, scale_m)``, where the
+    exact CPA differs by at most a few per cent of ``scale_m`` (the initial separation plus
+    both paths)."""
+    ky = 110_574.0
+    kx = 111_320.0 * math.cos(math.radians(0.5 * (la1 + la2)))
+    dlon = ((lo2 - lo1 + 180.0) % 360.0) - 180.0
+    s1, s2 = v1 * (now - t1), v2 * (now - t2)
+    r1, r2 = math.radians(h1), math.radians(h2)
+    x = dlon * kx + s2 * math.sin(r2) - s1 * math.sin(r1)
+    y = (la2 - la1) * ky + s2 * math.cos(r2) - s1 * math.cos(r1)
+    vx = v2 * math.sin(r2) - v1 * math.sin(r1)
+    vy = v2 * math.cos(r2) - v1 * math.cos(r1)
+    vv = vx * vx + vy * vy
+    tau = 0.0 if vv == 0.0 else min(max(-(x * vx + y * vy) / vv, 0.0), lookahead_s)
+    cx, cy = x + vx * tau, y + vy * tau
+    scale = math.hypot(dlon * kx, (la2 - la1) * ky) + s1 + s2 + (v1 + v2) * lookahead_s
+    return math.hypot(cx, cy), scale
+
+
+#: the planar CPA is trusted to this fraction of its scale (plus :data:`PLANAR_ABS_M`)
+PLANAR_REL = 0.05
+PLANAR_ABS_M = 200.0
+
+
+@jit
 def closest_approach(
     i: np.ndarray, j: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
     speed: np.ndarray, heading: np.ndarray, now: float, lookahead_s: float,
+    limit_m: float = math.inf,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pair (``i[k]``, ``j[k]`` index the columns): ``(separation at now, CPA metres,
-    CPA time)`` within ``[now, now + lookahead_s]``."""
+    CPA time)`` within ``[now, now + lookahead_s]``.
+
+    Pairs whose flat-Earth CPA is beyond ``limit_m`` by more than its error margin
+    (:data:`PLANAR_REL` of the scale, plus :data:`PLANAR_ABS_M`) are not solved: their
+    answers are ``inf`` (certainly beyond ``limit_m``)."""
     n = i.size
     d_now, cpa, cpa_t = np.empty(n), np.empty(n), np.empty(n)
     for k in range(n):
@@ -137,6 +173,12 @@ def closest_approach(
         vb = speed[b] if math.isfinite(speed[b]) and math.isfinite(heading[b]) else 0.0
         ha = heading[a] if va > 0.0 else 0.0
         hb = heading[b] if vb > 0.0 else 0.0
+        if limit_m < math.inf:
+            flat, scale = _planar_cpa(lat[a], lon[a], ha, va, t[a], lat[b], lon[b], hb, vb,
+                                      t[b], now, lookahead_s)
+            if flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M:
+                d_now[k], cpa[k], cpa_t[k] = math.inf, math.inf, math.nan
+                continue
         best, best_x = math.inf, now
         step = lookahead_s / SCAN
         for s in range(SCAN + 1):
