@@ -247,6 +247,11 @@ class Monitor:
             store.keep(~np.isin(r, np.array(sorted(set(gone) | set(remap)), dtype=np.int64)))
         return table
 
+    def build(self) -> None:
+        """Build the zone grids now (otherwise the next batch does, after a change)."""
+        self._grid.build()
+        self._pad.build()
+
     # ----------------------------------------------------------------- helpers
     def _allowed(self, rows: IntArray, parties: np.ndarray) -> npt.NDArray[np.int8]:
         """1 where the party may be in the row's object, else 0."""

@@ -7,7 +7,7 @@ the closest point of approach is its minimum over ``τ`` in ``[now, now + lookah
 (``now``: the latest report time of the batch), found by a scan of :data:`SCAN` times then
 a golden-section search around the best (``D`` is unimodal for courses short against the
 Earth, as in the plane). Pairs that a flat-Earth CPA puts far beyond ``proximity_m``
-(more than 5 % of the distances involved, plus 200 m) are not solved exactly. The
+(more than 2 % of the distances involved, plus 500 m) are not solved exactly. The
 vertical separation is the altitude difference (unknown: 0).
 The pair is in proximity when the CPA is under ``proximity_m`` and the vertical separation
 under ``proximity_vertical_m``.
@@ -35,7 +35,7 @@ __all__ = ["PLANAR_ABS_M", "PLANAR_REL", "SCAN", "boxes", "candidate_pairs",
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-SCAN = 16
+SCAN = 8
 _GOLD = (math.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -149,8 +149,8 @@ def _planar_cpa(la1: float, lo1: float, h1: float, v1: float, t1: float,
 
 
 #: the planar CPA is trusted to this fraction of its scale (plus :data:`PLANAR_ABS_M`)
-PLANAR_REL = 0.05
-PLANAR_ABS_M = 200.0
+PLANAR_REL = 0.02
+PLANAR_ABS_M = 500.0
 
 
 @jit
@@ -194,7 +194,7 @@ def closest_approach(
             f1 = _separation(lat[a], lon[a], ha, va, t[a], lat[b], lon[b], hb, vb, t[b], x1)
             f2 = _separation(lat[a], lon[a], ha, va, t[a], lat[b], lon[b], hb, vb, t[b], x2)
             for _ in range(60):
-                if hi - lo < 1e-4:
+                if hi - lo < 1e-3:
                     break
                 if f1 < f2:
                     hi, x2, f2 = x2, x1, f1
