@@ -69,7 +69,14 @@ from deconfliction.monitor.fences import IN, SHIFT, PairStore, advance
 from deconfliction.monitor.grid import ZoneGrid
 from deconfliction.monitor.kernels import T1
 from deconfliction.monitor.margins import horizontal_member
-from deconfliction.monitor.predict import PAD_M, course_points, first_entry, reach_m
+from deconfliction.monitor.predict import (
+    PAD_M,
+    SPACING_M,
+    along,
+    course_points,
+    first_entry,
+    reach_m,
+)
 from deconfliction.monitor.proximity import candidate_pairs, closest_approach
 from deconfliction.monitor.tracks import Prepared, TrackTable, commit, prepare
 
@@ -77,6 +84,8 @@ __all__ = ["Monitor", "MonitorStats"]
 
 IntArray = npt.NDArray[np.int64]
 _MASK = np.int64((1 << 32) - 1)
+#: reports per step of the prediction (its candidates are many: this bounds their memory)
+_CHUNK = 100_000
 
 
 class Geom(NamedTuple):
@@ -279,7 +288,7 @@ class Monitor:
         return EventTable.build(
             rows.size, kind, tr.name[slots], party, t, lat, lon, alt, object_id=obj,
             object_kind=okind, owner=owner, volume=vol,
-            allowed=self._allowed(rows, party), **extra)
+            allowed=self._allowed(rows, party), slot=slots, **extra)
 
     def _exits(self, slots: IntArray, rows: IntArray, t: np.ndarray, reason: np.ndarray,
                ) -> EventTable:
@@ -436,7 +445,7 @@ class Monitor:
             idx.size, ev.NONCONFORMING, tr.name[p.slot[idx]], p.party[idx], p.t[idx],
             p.lat[idx], p.lon[idx], p.alt[idx], object_id=np.array(ids, dtype=object),
             object_kind="operation", owner=np.array(owners, dtype=object),
-            reason=np.array(reasons, dtype=object))
+            reason=np.array(reasons, dtype=object), slot=p.slot[idx])
 
     @staticmethod
     def _why(obj: Zone | Operation | None, t: float, alt: float) -> str:
@@ -455,24 +464,41 @@ class Monitor:
         ok = np.isfinite(sp) & (sp >= 0.0) & (np.isfinite(hd) | (sp == 0.0))
         store = self._predicted
         old_pos = store.positions_of(p.gtrack)
-        idx = np.nonzero(ok)[0]
-        empty = np.zeros(0, dtype=np.int64)
-        pk, prow, tau, elat, elon = empty, empty, np.zeros(0), np.zeros(0), np.zeros(0)
-        if idx.size and len(self._objects):
+        every = np.nonzero(ok)[0] if len(self._objects) else np.zeros(0, dtype=np.int64)
+        raw = (hit_rep << SHIFT) | hit_row
+        geom = self._geom()
+        parts: list[tuple[np.ndarray, ...]] = []
+        for lo in range(0, every.size, _CHUNK):  # bounded memory: candidates are many
+            idx = every[lo:lo + _CHUNK]
             heading = np.where(np.isfinite(hd[idx]), hd[idx], 0.0)
-            srep, slat, slon = course_points(p.lat[idx], p.lon[idx], heading,
-                                             reach_m(sp[idx], c.lookahead_s))
+            reach = reach_m(sp[idx], c.lookahead_s)
+            srep, slat, slon = course_points(p.lat[idx], p.lon[idx], heading, reach)
             alt = np.clip(np.nan_to_num(p.alt[idx][srep]), -1_000.0, 100_000.0)
             si, sr = self._pad.classify(slat, slon, alt, np.zeros(srep.size))
-            keys = np.unique((idx[srep[si]] << SHIFT) | sr)
-            raw = (hit_rep << SHIFT) | hit_row
-            keys = keys[~np.isin(keys, raw, assume_unique=False)]
+            if si.size == 0:
+                continue
+            hk = (idx[srep[si]] << SHIFT) | sr
+            s_at = along(srep, reach)[si]
+            order = np.lexsort((s_at, hk))
+            hk, s_at = hk[order], s_at[order]
+            first = np.ones(hk.size, dtype=bool)
+            first[1:] = hk[1:] != hk[:-1]
+            starts = np.nonzero(first)[0]
+            ends = np.append(starts[1:], hk.size) - 1
+            keys = hk[starts]
+            s_from = np.maximum(s_at[starts] - SPACING_M / 2, 0.0)
+            s_to = s_at[ends] + SPACING_M / 2
+            fresh = ~np.isin(keys, raw)
+            keys, s_from, s_to = keys[fresh], s_from[fresh], s_to[fresh]
             crep, crow = keys >> SHIFT, keys & _MASK
-            tau, elat, elon = first_entry(crep, crow, p.t, p.lat, p.lon, p.alt, sp, hd,
-                                          c.lookahead_s, *self._geom())
+            tau, elat, elon = first_entry(crep, crow, s_from, s_to, p.t, p.lat, p.lon, p.alt,
+                                          sp, hd, c.lookahead_s, *geom)
             good = np.isfinite(tau)
-            pk, prow = crep[good], crow[good]
-            tau, elat, elon = tau[good], elat[good], elon[good]
+            parts.append((crep[good], crow[good], tau[good], elat[good], elon[good]))
+        empty = np.zeros(0, dtype=np.int64)
+        pk, prow, tau, elat, elon = (
+            (np.concatenate([x[i] for x in parts]) for i in range(5)) if parts
+            else (empty, empty, np.zeros(0), np.zeros(0), np.zeros(0)))
         # once per (track, row): new unless the report before predicted it too
         group = p.group[pk]
         is_first = pk == p.goff[group]
@@ -530,7 +556,7 @@ class Monitor:
         two = np.concatenate([k, k])
         return EventTable.build(
             a.size, ev.PROXIMITY, tr.name[a], tr.party[a], now, tr.lat[a], tr.lon[a],
-            tr.alt[a], other_track=tr.name[b], other_party=tr.party[b], cpa_m=cpa[two],
+            tr.alt[a], other_track=tr.name[b], other_party=tr.party[b], slot=a, cpa_m=cpa[two],
             cpa_t_s=cpa_t[two], distance_m=d_now[two], vertical_m=vert[two])
 
     # ----------------------------------------------------------------- flush
@@ -567,7 +593,7 @@ class Monitor:
             tables.append(EventTable.build(
                 gone.size, ev.STALE, tr.name[gone], tr.party[gone],
                 tr.last_t[gone] + c.stale_s, tr.lat[gone], tr.lon[gone], tr.alt[gone],
-                reason="stale", silent_s=now_s - tr.last_t[gone]))
+                reason="stale", slot=gone, silent_s=now_s - tr.last_t[gone]))
             f.replace(pos, np.zeros(0, dtype=np.int64), state=np.zeros(0, dtype=np.int8),
                       since=np.zeros(0), emit=np.zeros(0))
             self._predicted.replace(self._predicted.positions_of(gone),

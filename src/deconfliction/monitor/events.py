@@ -140,6 +140,8 @@ class EventTable:
     other_party: np.ndarray
     allowed: npt.NDArray[np.int8]
     reason: np.ndarray
+    #: an integer per track (the monitor's slot) that orders events of equal times
+    slot: npt.NDArray[np.int64]
     details: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -150,7 +152,7 @@ class EventTable:
               lat: object, lon: object, alt_m: object, *, object_id: object = None,
               object_kind: object = None, owner: object = None, volume: object = -1,
               other_track: object = None, other_party: object = None, allowed: object = -1,
-              reason: object = None, **details: object) -> EventTable:
+              reason: object = None, slot: object = 0, **details: object) -> EventTable:
         """A table of ``n`` events; scalars are broadcast."""
         def o(v: object) -> np.ndarray:
             a = np.empty(n, dtype=object)
@@ -163,7 +165,7 @@ class EventTable:
         return cls(f(kind, np.int8), o(track), o(party), f(t_s), f(lat), f(lon), f(alt_m),
                    o(object_id), o(object_kind), o(owner), f(volume, np.int64),
                    o(other_track), o(other_party), f(allowed, np.int8), o(reason),
-                   {k: f(v) for k, v in details.items()})
+                   f(slot, np.int64), {k: f(v) for k, v in details.items()})
 
     @classmethod
     def empty(cls) -> EventTable:
@@ -190,12 +192,11 @@ class EventTable:
         return EventTable(**cols, details={k: v[idx] for k, v in self.details.items()})
 
     def sorted(self) -> EventTable:
-        """Ordered by time, then track, then kind (:data:`KINDS` order): each track's events
-        come in time order."""
+        """Ordered by time, then track (by ``slot``), then kind (:data:`KINDS` order): each
+        track's events come in time order."""
         if len(self) < 2:
             return self
-        tracks = self.track.astype(str)
-        return self.take(np.lexsort((self.kind, tracks, self.t_s)))
+        return self.take(np.lexsort((self.kind, self.slot, self.t_s)))
 
     def counts(self) -> dict[str, int]:
         """How many events of each kind."""
@@ -226,4 +227,4 @@ class EventTable:
 
 
 _COLUMNS = ("kind", "track", "party", "t_s", "lat", "lon", "alt_m", "object_id", "object_kind",
-            "owner", "volume", "other_track", "other_party", "allowed", "reason")
+            "owner", "volume", "other_track", "other_party", "allowed", "reason", "slot")

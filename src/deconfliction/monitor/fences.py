@@ -123,7 +123,7 @@ def advance(
     ``since`` and ``emit`` in place. Returns ``(pair, report, code, t, reason, since_t,
     margin_m)`` per event; ``report`` is ``-1 - group`` for the track's position before the
     batch."""
-    cap = 16 + 2 * pgroup.size
+    cap = 1024 + pgroup.size // 8  # grows by doubling: events are few in steady state
     ev_pair = np.empty(cap, dtype=np.int64)
     ev_rep = np.empty(cap, dtype=np.int64)
     ev_code = np.empty(cap, dtype=np.int8)

@@ -21,7 +21,9 @@ How, exactly and without testing every row:
    (:func:`~deconfliction.monitor.margins.signed_distance`, 1-Lipschitz, so no part of the
    row is stepped over), at least :data:`MIN_STEP_M`; a step that lands inside is bisected
    back to the boundary (to a millimetre). Only regions the course crosses for less than
-   ``MIN_STEP_M`` can be missed.
+   ``MIN_STEP_M`` can be missed. The march runs only from ``SPACING_M/2`` before the first
+   candidate point that met the row to ``SPACING_M/2`` after the last (an entry is within
+   ``SPACING_M/2`` along the course of a point that met the row).
 """
 
 from __future__ import annotations
@@ -85,14 +87,16 @@ def course_points(lat: np.ndarray, lon: np.ndarray, heading: np.ndarray, reach: 
 
 @jit
 def first_entry(
-    crep: np.ndarray, crow: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+    crep: np.ndarray, crow: np.ndarray, s_from: np.ndarray, s_to: np.ndarray,
+    t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
     alt: np.ndarray, speed: np.ndarray, heading: np.ndarray, lookahead_s: float,
     rowf: np.ndarray, rowi: np.ndarray, vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray,
     start: np.ndarray, end: np.ndarray, normal: np.ndarray, az: np.ndarray,
     length: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per candidate (report ``crep[k]``, row ``crow[k]``): ``(τ seconds ahead or nan,
-    entry lat, entry lon)`` (the march of the module doc)."""
+    entry lat, entry lon)`` (the march of the module doc), looking only between ``s_from[k]``
+    and ``s_to[k]`` metres along the course (where the candidate points put the entry)."""
     n = crep.size
     tau, elat, elon = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     for k in range(n):
@@ -111,8 +115,8 @@ def first_entry(
             if ok and d <= 0.0 and t0 > t[p]:
                 tau[k], elat[k], elon[k] = t0 - t[p], lat[p], lon[p]
             continue
-        s = v * (t0 - t[p])
-        s_hi = v * (t1 - t[p])
+        s = max(v * (t0 - t[p]), s_from[k])
+        s_hi = min(v * (t1 - t[p]), s_to[k])
         prev = -1.0
         for _ in range(200_000):
             if s > s_hi:
@@ -145,6 +149,14 @@ def first_entry(
             prev = s
             s += max(d, MIN_STEP_M)
     return tau, elat, elon
+
+
+def along(rep: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Distance along its course of each point of :func:`course_points` (by its ``rep``)."""
+    counts = np.bincount(rep, minlength=reach.size)
+    j = np.arange(rep.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    out: np.ndarray = reach[rep] * j / np.maximum(counts[rep] - 1, 1)
+    return out
 
 
 def reach_m(speed: npt.NDArray[np.float64], lookahead_s: float) -> npt.NDArray[np.float64]:
