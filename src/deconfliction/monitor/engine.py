@@ -464,7 +464,10 @@ class Monitor:
         ok = np.isfinite(sp) & (sp >= 0.0) & (np.isfinite(hd) | (sp == 0.0))
         store = self._predicted
         old_pos = store.positions_of(p.gtrack)
-        every = np.nonzero(ok)[0] if len(self._objects) else np.zeros(0, dtype=np.int64)
+        # no look-ahead: nothing can be predicted (an entry at the report's own time is
+        # the classifier's to find)
+        every = np.nonzero(ok)[0] if len(self._objects) and c.lookahead_s > 0 else np.zeros(
+            0, dtype=np.int64)
         raw = (hit_rep << SHIFT) | hit_row
         geom = self._geom()
         parts: list[tuple[np.ndarray, ...]] = []
@@ -532,11 +535,13 @@ class Monitor:
         live = live[now - tr.last_t[live] < c.stale_s]
         upd = np.zeros(tr.alive.size, dtype=bool)
         upd[p.gtrack] = True
-        sp = np.where(np.isfinite(tr.speed[live]) & np.isfinite(tr.heading[live]),
-                      tr.speed[live], 0.0)
+        moving = np.isfinite(tr.speed[live]) & np.isfinite(tr.heading[live])
+        sp = np.where(moving, tr.speed[live], 0.0)
         reach = sp * (now - tr.last_t[live] + c.lookahead_s) + c.proximity_m / 2 + 50.0
         keys = candidate_pairs(live, tr.lat[live], tr.lon[live], reach, upd[live],
-                               tr.pcode[live])
+                               tr.pcode[live], tr.last_t[live], sp,
+                               np.where(moving, tr.heading[live], 0.0), now, c.lookahead_s,
+                               c.proximity_m)
         i, j = keys >> SHIFT, keys & _MASK
         d_now, cpa, cpa_t = closest_approach(i, j, tr.last_t, tr.lat, tr.lon, tr.speed,
                                              tr.heading, now, c.lookahead_s, c.proximity_m)

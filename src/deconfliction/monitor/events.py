@@ -47,7 +47,8 @@ class MonitorConfig:
       without a break for this long *and* its report is this far inside (the least of the
       horizontal and vertical clearances); ``dwell_exit_s``, ``dwell_exit_m`` the same for an
       ``exit`` (the larger of the horizontal and vertical distances outside). Zeros: at once;
-    * ``lookahead_s``: how far ahead ``predicted`` and ``proximity`` look;
+    * ``lookahead_s``: how far ahead ``predicted`` and ``proximity`` look (0: no
+      ``predicted`` events, and none of their cost; ``proximity`` on current separation);
     * ``proximity_m``, ``proximity_vertical_m``: tracks of different parties closer than both
       (horizontally, vertically) at some time in ``[now, now + lookahead_s]`` are in proximity
       (``proximity_m`` 0: no proximity events, and none of their cost);

@@ -50,81 +50,6 @@ def boxes(lat: FloatArray, lon: FloatArray, reach_m: FloatArray,
     return dlat, np.minimum(dlon, 180.0)
 
 
-@numba.njit(cache=True, nogil=True)
-def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: np.ndarray,
-                    upd: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                    dlat: np.ndarray, dlon: np.ndarray) -> np.ndarray:
-    out = np.empty(16, dtype=np.int64)
-    m = 0
-    n = order.size
-    a0 = 0
-    while a0 < n:
-        a1 = a0
-        c = cell[order[a0]]
-        while a1 < n and cell[order[a1]] == c:
-            a1 += 1
-        for x in range(a0, a1):
-            i = ent[order[x]]
-            for y in range(x + 1, a1):
-                j = ent[order[y]]
-                if not (upd[i] or upd[j]):
-                    continue
-                if party[i] == party[j] and party[i] >= 0:
-                    continue
-                if abs(lat[i] - lat[j]) > dlat[i] + dlat[j]:
-                    continue
-                dl = abs(((lon[i] - lon[j] + 180.0) % 360.0) - 180.0)
-                if dl > dlon[i] + dlon[j]:
-                    continue
-                si, sj = slot[i], slot[j]
-                if m == out.size:
-                    grown = np.empty(2 * m, dtype=np.int64)
-                    grown[:m] = out
-                    out = grown
-                out[m] = (min(si, sj) << 32) | max(si, sj)
-                m += 1
-        a0 = a1
-    return out[:m]
-
-
-def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: FloatArray,
-                    updated: npt.NDArray[np.bool_], party: IntArray) -> IntArray:
-    """Keys ``min(slot) << 32 | max(slot)`` of pairs that may come within reach: boxes
-    overlap, parties differ (or are unknown, code -1), and one of them is ``updated``."""
-    if slot.size < 2 or not updated.any():
-        return np.zeros(0, dtype=np.int64)
-    dlat, dlon = boxes(lat, lon, reach_m)
-    cell_deg = float(np.clip(2.0 * np.median(dlat), 0.05, 5.0))
-    nx = math.ceil(360.0 / cell_deg)
-    y0 = np.floor((np.maximum(lat - dlat, -90.0) + 90.0) / cell_deg).astype(np.int64)
-    y1 = np.floor((np.minimum(lat + dlat, 90.0) + 90.0) / cell_deg).astype(np.int64)
-    x0 = np.floor((lon - dlon + 180.0) / cell_deg).astype(np.int64)
-    x1 = np.floor((lon + dlon + 180.0) / cell_deg).astype(np.int64)
-    full = x1 - x0 + 1 >= nx
-    x0 = np.where(full, 0, x0)
-    x1 = np.where(full, nx - 1, x1)
-    ny_, nx_ = y1 - y0 + 1, x1 - x0 + 1
-    per = ny_ * nx_
-    ent = np.repeat(np.arange(slot.size), per)
-    k = np.arange(ent.size) - np.repeat(np.cumsum(per) - per, per)
-    cy = y0[ent] + k // nx_[ent]
-    cx = (x0[ent] + k % nx_[ent]) % nx
-    cell = cy * nx + cx
-    order = np.argsort(cell, kind="stable")
-    keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, party, lat, lon,
-                           dlat, dlon)
-    return np.unique(keys)
-
-
-@jit
-def _separation(la1: float, lo1: float, h1: float, v1: float, t1: float,
-                la2: float, lo2: float, h2: float, v2: float, t2: float, when: float) -> float:
-    a_lat, a_lon, _ = direct_one(la1, lo1, h1, v1 * (when - t1))
-    b_lat, b_lon, _ = direct_one(la2, lo2, h2, v2 * (when - t2))
-    _, _, d, ok = inverse_one(a_lat, a_lon, b_lat, b_lon)
-    return d if ok else math.inf
-
-
 @jit
 def _planar_cpa(la1: float, lo1: float, h1: float, v1: float, t1: float,
                 la2: float, lo2: float, h2: float, v2: float, t2: float, now: float,
@@ -151,6 +76,92 @@ def _planar_cpa(la1: float, lo1: float, h1: float, v1: float, t1: float,
 #: the planar CPA is trusted to this fraction of its scale (plus :data:`PLANAR_ABS_M`)
 PLANAR_REL = 0.02
 PLANAR_ABS_M = 500.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: np.ndarray,
+                    upd: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                    dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray, speed: np.ndarray,
+                    heading: np.ndarray, now: float, lookahead_s: float,
+                    limit_m: float) -> np.ndarray:
+    out = np.empty(16, dtype=np.int64)
+    m = 0
+    n = order.size
+    a0 = 0
+    while a0 < n:
+        a1 = a0
+        c = cell[order[a0]]
+        while a1 < n and cell[order[a1]] == c:
+            a1 += 1
+        for x in range(a0, a1):
+            i = ent[order[x]]
+            for y in range(x + 1, a1):
+                j = ent[order[y]]
+                if not (upd[i] or upd[j]):
+                    continue
+                if party[i] == party[j] and party[i] >= 0:
+                    continue
+                if abs(lat[i] - lat[j]) > dlat[i] + dlat[j]:
+                    continue
+                dl = abs(((lon[i] - lon[j] + 180.0) % 360.0) - 180.0)
+                if dl > dlon[i] + dlon[j]:
+                    continue
+                flat, scale = _planar_cpa(lat[i], lon[i], heading[i], speed[i], t[i],
+                                          lat[j], lon[j], heading[j], speed[j], t[j], now,
+                                          lookahead_s)
+                if flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M:
+                    continue
+                si, sj = slot[i], slot[j]
+                if m == out.size:
+                    grown = np.empty(2 * m, dtype=np.int64)
+                    grown[:m] = out
+                    out = grown
+                out[m] = (min(si, sj) << 32) | max(si, sj)
+                m += 1
+        a0 = a1
+    return out[:m]
+
+
+def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: FloatArray,
+                    updated: npt.NDArray[np.bool_], party: IntArray, t: FloatArray,
+                    speed: FloatArray, heading: FloatArray, now: float, lookahead_s: float,
+                    limit_m: float) -> IntArray:
+    """Keys ``min(slot) << 32 | max(slot)`` of pairs that may come within ``limit_m``: boxes
+    overlap, parties differ (or are unknown, code -1), one of them is ``updated``, and the
+    flat-Earth CPA is within its margin of ``limit_m`` (columns by entry; ``speed`` 0 where
+    speed or course is unknown)."""
+    if slot.size < 2 or not updated.any():
+        return np.zeros(0, dtype=np.int64)
+    dlat, dlon = boxes(lat, lon, reach_m)
+    cell_deg = float(np.clip(2.0 * np.median(dlat), 0.05, 5.0))
+    nx = math.ceil(360.0 / cell_deg)
+    y0 = np.floor((np.maximum(lat - dlat, -90.0) + 90.0) / cell_deg).astype(np.int64)
+    y1 = np.floor((np.minimum(lat + dlat, 90.0) + 90.0) / cell_deg).astype(np.int64)
+    x0 = np.floor((lon - dlon + 180.0) / cell_deg).astype(np.int64)
+    x1 = np.floor((lon + dlon + 180.0) / cell_deg).astype(np.int64)
+    full = x1 - x0 + 1 >= nx
+    x0 = np.where(full, 0, x0)
+    x1 = np.where(full, nx - 1, x1)
+    ny_, nx_ = y1 - y0 + 1, x1 - x0 + 1
+    per = ny_ * nx_
+    ent = np.repeat(np.arange(slot.size), per)
+    k = np.arange(ent.size) - np.repeat(np.cumsum(per) - per, per)
+    cy = y0[ent] + k // nx_[ent]
+    cx = (x0[ent] + k % nx_[ent]) % nx
+    cell = cy * nx + cx
+    order = np.argsort(cell, kind="stable")
+    keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, party, lat, lon,
+                           dlat, dlon, t, speed, heading, now, lookahead_s, limit_m)
+    return np.unique(keys)
+
+
+@jit
+def _separation(la1: float, lo1: float, h1: float, v1: float, t1: float,
+                la2: float, lo2: float, h2: float, v2: float, t2: float, when: float) -> float:
+    a_lat, a_lon, _ = direct_one(la1, lo1, h1, v1 * (when - t1))
+    b_lat, b_lon, _ = direct_one(la2, lo2, h2, v2 * (when - t2))
+    _, _, d, ok = inverse_one(a_lat, a_lon, b_lat, b_lon)
+    return d if ok else math.inf
 
 
 @jit
