@@ -1,0 +1,139 @@
+"""predicted: the time to the boundary against brute-force stepping with GeographicLib."""
+
+from __future__ import annotations
+
+import numpy as np
+import oracle
+from evhelp import AT_TANF, AT_TANF_ZONE, GEOD, batch, zone
+
+from deconfliction.core.outline import Circle, Polygon
+from deconfliction.monitor.engine import Monitor
+from deconfliction.monitor.events import MonitorConfig
+from deconfliction.monitor.predict import PAD_M, SPACING_M, course_points
+
+CFG = MonitorConfig(proximity_m=0.0, lookahead_s=300.0)
+STEP_S = 0.25
+
+
+def _zones() -> list:
+    rng = np.random.default_rng(11)
+    az = np.sort(rng.uniform(0, 360, 9))
+    x, y, _ = GEOD.fwd(np.full(9, 38.3), np.full(9, 33.0), az, rng.uniform(3_000, 9_000, 9))
+    concave = tuple(zip(y.tolist(), x.tolist(), strict=True))
+    hole = ((32.99, 38.29), (32.99, 38.31), (33.01, 38.31), (33.01, 38.29))
+    return [AT_TANF_ZONE,
+            zone("tiny", Circle(33.0, 39.3, 40.0)),
+            zone("square", Polygon(((32.5, 38.9), (32.5, 38.9006), (32.5006, 38.9006),
+                                    (32.5006, 38.9)))),
+            zone("holed", Polygon(concave, (hole,)), buffer_m=50.0)]
+
+
+def _signed(z, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    o = z.volumes[0].outline
+    g = o.radius_m + z.buffer_m
+    if isinstance(o, Circle):
+        return np.asarray(GEOD.inv(lon, lat, np.full(lat.size, o.lon),
+                                   np.full(lat.size, o.lat))[2]) - g
+    d = oracle.edge_distance(lat, lon, o, 2_000.0)
+    inside = oracle.polygon_parity(lat, lon, o)
+    return np.where(inside, -d - g, d - g)
+
+
+def test_time_to_boundary_matches_brute_force_stepping() -> None:
+    zones = _zones()
+    rng = np.random.default_rng(5)
+    n = 48
+    # tracks aimed roughly at each zone (some miss), from 5 to 60 km off its edge
+    targets = [(AT_TANF[0], AT_TANF[1], 55_000.0), (33.0, 39.3, 40.0), (32.5003, 38.9003, 40.0),
+               (33.0, 38.3, 8_000.0)]
+    lat0, lon0, head, speed = [], [], [], []
+    for k in range(n):
+        tl, to, r = targets[k % 4]
+        d = r + rng.uniform(2_000.0, 60_000.0)
+        back = rng.uniform(0, 360)
+        x, y, baz = GEOD.fwd(to, tl, back, d)
+        lat0.append(y)
+        lon0.append(x)
+        head.append((baz + rng.normal(0, 3.0 if k % 4 else 40.0)) % 360)
+        speed.append(rng.uniform(60.0, 320.0))
+    m = Monitor(zones, CFG)
+    out = m.ingest(batch([f"p{k}" for k in range(n)], [0.0] * n, lat0, lon0, alt=1_000.0,
+                         speed=speed, heading=head))
+    got = {(e.track, e.object_id): e for e in out if e.kind == "predicted"}
+    taus = np.arange(0.0, 300.0 + 1e-9, STEP_S)
+    found = 0
+    for k in range(n):
+        x, y, _ = GEOD.fwd(np.full(taus.size, lon0[k]), np.full(taus.size, lat0[k]),
+                           np.full(taus.size, head[k]), speed[k] * taus)
+        for z in zones:
+            e = got.get((f"p{k}", z.id))
+            s = _signed(z, np.asarray(y), np.asarray(x))
+            inside = np.nonzero(s <= 0.0)[0]
+            if s[0] <= 0.01:  # in it (or on its edge) now: not predicted
+                assert e is None or s[0] > 0.0
+                continue
+            if e is None:
+                assert inside.size == 0, (k, z.id, taus[inside[0]])
+                continue
+            found += 1
+            tau = e.details["time_to_boundary_s"]
+            # nothing inside before the predicted time, the boundary at it
+            assert inside.size == 0 or taus[inside[0]] >= tau - 1e-6, (k, z.id)
+            assert inside.size == 0 or taus[inside[0]] - tau <= STEP_S + 1e-6
+            ex, ey, _ = GEOD.fwd(lon0[k], lat0[k], head[k], speed[k] * tau)
+            assert abs(_signed(z, np.array([ey]), np.array([ex]))[0]) < 0.01
+            assert abs(e.details["entry_lat"] - ey) < 1e-7
+            assert e.details["entry_t_s"] == e.t_s + tau
+    assert found >= 20
+    # the same reports again: no new predicted events (once per track and volume)
+    again = m.ingest(batch([f"p{k}" for k in range(n)], [1.0] * n,
+                           *straight_on(lat0, lon0, head, speed), alt=1_000.0,
+                           speed=speed, heading=head))
+    assert not [e for e in again if e.kind == "predicted" and (e.track, e.object_id) not in got]
+    assert len([e for e in again if e.kind == "predicted"]) == 0
+
+
+def straight_on(lat0: list, lon0: list, head: list, speed: list) -> tuple[list, list]:
+    x, y, _ = GEOD.fwd(lon0, lat0, head, speed)
+    return list(y), list(x)
+
+
+def test_prediction_lapses_then_fires_again_and_stops_inside() -> None:
+    m = Monitor([AT_TANF_ZONE], CFG)
+    lat, lon = GEOD.fwd(AT_TANF[1], AT_TANF[0], 0.0, 70_000.0)[1::-1]
+    first = m.ingest(batch("a", [0.0], [lat], [lon], speed=200.0, heading=180.0))
+    assert [(e.kind, round(e.details["time_to_boundary_s"], 3)) for e in first] == [
+        ("predicted", 75.0)]
+    assert m.ingest(batch("a", [1.0], [lat], [lon], speed=200.0, heading=0.0)) == []
+    again = m.ingest(batch("a", [2.0], [lat], [lon], speed=200.0, heading=180.0))
+    assert [e.kind for e in again] == ["predicted"]
+    inside = m.ingest(batch("a", [100.0], [AT_TANF[0]], [AT_TANF[1]], speed=200.0,
+                            heading=180.0))
+    assert [e.kind for e in inside] == ["enter"]
+
+
+def test_window_opening_over_a_stationary_track_and_unknown_speed() -> None:
+    later = zone("later", Circle(*AT_TANF, 1_000.0), start_s=120.0)
+    m = Monitor([later], CFG)
+    out = m.ingest(batch("s", [0.0], [AT_TANF[0]], [AT_TANF[1]], speed=0.0))
+    assert [(e.kind, e.details["time_to_boundary_s"]) for e in out] == [("predicted", 120.0)]
+    assert m.ingest(batch("u", [0.0], [AT_TANF[0]], [AT_TANF[1]])) == []
+    # out of the band: never
+    assert m.ingest(batch("h", [0.0], [AT_TANF[0]], [AT_TANF[1]], speed=0.0,
+                          alt=30_000.0)) == []
+
+
+def test_course_points_stay_within_the_bound() -> None:
+    rng = np.random.default_rng(2)
+    n = 3_000
+    lat, lon = rng.uniform(-80, 80, n), rng.uniform(-180, 180, n)
+    head, reach = rng.uniform(0, 360, n), rng.uniform(0, 400_000.0, n)
+    rep, plat, plon = course_points(lat, lon, head, reach)
+    counts = np.bincount(rep, minlength=n)
+    j = np.arange(rep.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    s = reach[rep] * j / np.maximum(counts[rep] - 1, 1)
+    x, y, _ = GEOD.fwd(lon[rep], lat[rep], head[rep], s)
+    err = np.asarray(GEOD.inv(x, y, plon, plat)[2])
+    assert np.all(err <= SPACING_M / 2 * 0 + (PAD_M - SPACING_M / 2) / 2 + 1e-6)
+    assert np.all(reach[rep] / np.maximum(counts[rep] - 1, 1) <= SPACING_M + 1e-9)
+

@@ -1,0 +1,115 @@
+"""proximity: closest point of approach against brute force, once per pair, by party."""
+
+from __future__ import annotations
+
+import numpy as np
+from evhelp import AT_TANF, GEOD, T0, batch
+
+from deconfliction.monitor.engine import Monitor
+from deconfliction.monitor.events import MonitorConfig
+
+CFG = MonitorConfig(proximity_m=5_000.0, proximity_vertical_m=300.0, lookahead_s=300.0)
+
+
+def _brute_cpa(a: tuple, b: tuple, now: float) -> tuple[float, float]:
+    """Minimum GeographicLib distance of two dead-reckoned tracks over [now, now + 300]:
+    1 s steps, then 2 ms steps around the best."""
+    def dist(ts: np.ndarray) -> np.ndarray:
+        pos = []
+        for (t, lat, lon, v, h) in (a, b):
+            x, y, _ = GEOD.fwd(np.full(ts.size, lon), np.full(ts.size, lat), np.full(ts.size, h),
+                               v * (ts - t))
+            pos.append((x, y))
+        return np.asarray(GEOD.inv(pos[0][0], pos[0][1], pos[1][0], pos[1][1])[2])
+
+    coarse = now + np.arange(0.0, 301.0)
+    d = dist(coarse)
+    k = int(np.argmin(d))
+    fine = np.clip(coarse[k] + np.arange(-1.0, 1.0005, 0.002), now, now + 300.0)
+    f = dist(fine)
+    j = int(np.argmin(f))
+    return float(f[j]), float(fine[j])
+
+
+def test_cpa_and_alerts_match_brute_force() -> None:
+    rng = np.random.default_rng(4)
+    n = 50
+    lat = AT_TANF[0] + rng.uniform(-0.3, 0.3, n)
+    lon = AT_TANF[1] + rng.uniform(-0.3, 0.3, n)
+    speed = rng.uniform(0.0, 250.0, n)
+    head = rng.uniform(0.0, 360.0, n)
+    alt = rng.choice([1_000.0, 1_200.0, 1_400.0], n)
+    party = rng.choice(["coalition", "russia", "syria"], n)
+    t = rng.uniform(-20.0, 0.0, n)  # reports of different ages
+    m = Monitor([], CFG)
+    out = m.ingest(batch([f"a{i}" for i in range(n)], t, lat, lon, party=list(party), alt=alt,
+                         speed=speed, heading=head))
+    now = T0 + t.max()
+    got = {}
+    for e in out:
+        assert e.kind == "proximity" and e.t_s == now and e.party != e.other_party
+        got[(e.track, e.other_track)] = e
+    checked = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            if party[i] == party[j] or abs(alt[i] - alt[j]) >= 300.0:
+                assert (f"a{i}", f"a{j}") not in got
+                continue
+            d = GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2]
+            if d > 5_000.0 + 300.0 * (speed[i] + speed[j]) + 1_000.0:
+                assert (f"a{i}", f"a{j}") not in got
+                continue
+            cpa, when = _brute_cpa((T0 + t[i], lat[i], lon[i], speed[i], head[i]),
+                                   (T0 + t[j], lat[j], lon[j], speed[j], head[j]), now)
+            e = got.get((f"a{i}", f"a{j}"))
+            if cpa < 5_000.0 - 0.01:
+                assert e is not None, (i, j, cpa)
+                assert got[(f"a{j}", f"a{i}")].details["cpa_m"] == e.details["cpa_m"]
+                assert e.details["cpa_m"] <= cpa + 1e-6
+                assert cpa - e.details["cpa_m"] < 0.05
+                if cpa > 1.0:
+                    assert abs(e.details["cpa_t_s"] - when) < 0.5
+                checked += 1
+            elif cpa > 5_000.0 + 0.01:
+                assert e is None, (i, j, cpa)
+    assert checked >= 15
+
+
+def test_once_per_pair_until_they_separate() -> None:
+    m = Monitor([], CFG)
+    lon3, lat3, _ = GEOD.fwd(AT_TANF[1], AT_TANF[0], 90.0, 3_000.0)
+    close = batch(["c1", "r1"], [0.0, 0.0], [AT_TANF[0], lat3], [AT_TANF[1], lon3],
+                  party=["coalition", "russia"], speed=0.0, heading=0.0)
+    first = m.ingest(close)
+    assert sorted((e.track, e.other_track) for e in first) == [("c1", "r1"), ("r1", "c1")]
+    assert abs(first[0].details["distance_m"] - 3_000.0) < 1e-6
+    assert m.ingest(batch("c1", [10.0], [AT_TANF[0]], [AT_TANF[1]], party="coalition",
+                          speed=0.0, heading=0.0)) == []
+    # c1 jumps 100 km away: separated, no event; comes back: a new alert
+    far = GEOD.fwd(AT_TANF[1], AT_TANF[0], 0.0, 100_000.0)
+    assert m.ingest(batch("c1", [20.0], [far[1]], [far[0]], party="coalition", speed=0.0,
+                          heading=0.0)) == []
+    back = m.ingest(batch("c1", [30.0], [AT_TANF[0]], [AT_TANF[1]], party="coalition",
+                          speed=0.0, heading=0.0))
+    assert len(back) == 2
+    # same party, or too far apart vertically: never
+    m2 = Monitor([], CFG)
+    assert m2.ingest(batch(["a", "b"], [0.0, 0.0], [AT_TANF[0]] * 2, [AT_TANF[1]] * 2,
+                           party="russia")) == []
+    assert m2.ingest(batch(["c", "d"], [0.0, 0.0], [AT_TANF[0]] * 2, [AT_TANF[1]] * 2,
+                           party=["x", "y"], alt=[1_000.0, 1_400.0])) == []
+
+
+def test_head_on_closing_is_predicted_and_stale_tracks_are_dropped() -> None:
+    m = Monitor([], CFG)
+    a = GEOD.fwd(AT_TANF[1], AT_TANF[0], 270.0, 30_000.0)
+    b = GEOD.fwd(AT_TANF[1], AT_TANF[0], 90.0, 30_000.0)
+    out = m.ingest(batch(["c1", "r1"], [0.0, 0.0], [a[1], b[1]], [a[0], b[0]],
+                         party=["coalition", "russia"], speed=200.0,
+                         heading=[a[2], b[2]]))
+    assert len(out) == 2
+    e = out[0]
+    assert e.details["cpa_m"] < 100.0 and abs(e.details["cpa_t_s"] - T0 - 150.0) < 1.0
+    assert e.details["distance_m"] > 59_000.0
+    assert [x.kind for x in m.flush(T0 + 500.0)] == ["stale", "stale"]
+    assert m.tracks == 0
