@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 
 from deconfliction.cli_ledger import ledger_app
+from deconfliction.cli_monitor import register as register_monitor_commands
 from deconfliction.cli_render import conflict_table, object_table, volume_table, window_text
 from deconfliction.cli_service import local_delete, local_write
 from deconfliction.cli_service import register as register_service_commands
@@ -53,6 +54,7 @@ app.add_typer(zone_app, name="zone")
 app.add_typer(op_app, name="op")
 register_service_commands(app, ledger_app)
 register_source_commands(app)
+register_monitor_commands(app)
 
 
 @dataclass(frozen=True)
