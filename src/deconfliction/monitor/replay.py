@@ -8,7 +8,7 @@ borders when the `world-atlas` data of the web map is at hand.
 >>> from deconfliction.monitor.simulate import attanf_objects, attanf_tracks
 >>> result = replay(attanf_objects(), attanf_tracks())
 >>> result.reports, sorted(summarise(result.alerts)["by_kind"].items())
-(410, [('enter', 1), ('nonconforming', 1), ('predicted', 1), ('proximity', 2)])
+(324, [('enter', 1), ('nonconforming', 1), ('predicted', 1), ('proximity', 2)])
 """
 
 from __future__ import annotations
