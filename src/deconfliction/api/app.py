@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from deconfliction.api import errors
 from deconfliction.api.metrics import Metrics
-from deconfliction.api.routes import channel, ledger, objects, parties, system
+from deconfliction.api.routes import channel, check, ledger, objects, parties, system, web
 from deconfliction.api.settings import Settings
 from deconfliction.channel.service import Service
 from deconfliction.channel.webhooks import deliver_due
@@ -115,6 +115,7 @@ def create_app(service: Service, settings: Settings | None = None, *,
         metrics.latency.labels(request.method).observe(time.perf_counter() - t0)
         return response
 
-    for module in (objects, channel, parties, ledger, system):
+    for module in (objects, check, channel, parties, ledger, system):
         app.include_router(module.router)
+    web.install(app)
     return app
