@@ -158,8 +158,8 @@ function renderLegend() {
       y2="5" stroke="#333" stroke-width="${st.weight}" stroke-dasharray="${st.dashArray ?? ""}"/></svg>
       operation ${s}</div>`);
   }
-  rows.push('<div class="legend-item"><svg width="18" height="18"><circle cx="9" cy="9" r="6"
-    fill="#ffdd00" stroke="#d00000" stroke-width="3"/></svg>conflict (hover: explanation)</div>');
+  rows.push(`<div class="legend-item"><svg width="18" height="18"><circle cx="9" cy="9" r="6"
+    fill="#ffdd00" stroke="#d00000" stroke-width="3"/></svg>conflict (hover: explanation)</div>`);
   $("legend").innerHTML = rows.join("");
 }
 
