@@ -5,7 +5,7 @@
 import { Api, ApiError, listen, login, session } from "./api.js";
 import {
   STATES, activeAt, colourOf, conflictMarker, conflictText, fmtTime, knownOwners,
-  objectLayers,
+  objectLayers, outlineLayer,
 } from "./map.js";
 
 const L = window.L;
@@ -170,6 +170,28 @@ for (const box of document.querySelectorAll("[data-layer]")) {
   });
 }
 
+// the party's own zones and operations (at any time), else everything it sees
+function zoomToMine() {
+  const all = [...state.zones, ...state.operations];
+  const mine = all.filter((o) => o.owner === state.party);
+  const bounds = L.latLngBounds([]);
+  for (const o of (mine.length ? mine : all)) {
+    for (const v of o.volumes) {
+      const l = outlineLayer(v.outline, {});
+      if (!l) continue;
+      if (l instanceof L.Circle) {
+        // a Circle's bounds need a map; its extent from the radius is enough here
+        const c = l.getLatLng();
+        const dLat = v.outline.radius_m / 111320;
+        const dLon = dLat / Math.max(Math.cos(c.lat * Math.PI / 180), 0.01);
+        bounds.extend([[c.lat - dLat, c.lng - dLon], [c.lat + dLat, c.lng + dLon]]);
+      } else bounds.extend(l.getBounds());
+    }
+  }
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
+}
+$("zoom-mine").addEventListener("click", zoomToMine);
+
 // ---- data ---------------------------------------------------------------------------------
 async function reload() {
   const api = state.api;
@@ -228,6 +250,7 @@ function renderInbox() {
     li.dataset.id = m.id;
     li.dataset.subject = m.subject ?? "";
     if (m.escalated_at || m.kind === "escalation") li.classList.add("escalated");
+    if (m.kind === "alert") li.classList.add("alert");
     if (m.state !== "pending") li.classList.add("answered");
     const head = document.createElement("div");
     head.innerHTML = `<b></b> from <i></i>: <span class="summary"></span>`;
@@ -475,6 +498,7 @@ async function start(sess) {
   }
   await guard(async () => {
     await reload();
+    zoomToMine();
     const next = await reloadInbox();
     state.stop = listen(state.api, next, onEvent, (on, err) => {
       $("live").textContent = on ? "live" : "offline";
