@@ -198,7 +198,7 @@ async function reload() {
   const [zones, ops, conflicts, parties] = await Promise.all([
     api.get("/zones"), api.get("/operations"), api.get("/conflicts"), api.get("/parties"),
   ]);
-  for (const p of parties.items) colourOf(p.id);
+  for (const p of parties.items) if (p.role !== "admin") colourOf(p.id);
   state.zones = zones.items;
   state.operations = ops.items;
   state.conflicts = conflicts.items;
