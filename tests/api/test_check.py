@@ -73,7 +73,7 @@ def test_the_page_is_served_with_a_policy_that_keeps_it_on_this_server(world: Wo
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert r.headers["content-security-policy"] == CSP
     assert "default-src 'self'" in CSP and "connect-src 'self'" in CSP
-    for path in ("/web/app.js", "/web/map.js", "/web/api.js", "/web/style.css"):
+    for path in ("/web/main.js", "/web/app.js", "/web/map.js", "/web/api.js", "/web/style.css"):
         r = world.client.get(path)
         assert r.status_code == 200, path
         assert "http://" not in r.text and "https://" not in r.text, path

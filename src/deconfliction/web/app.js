@@ -530,6 +530,7 @@ $("login-form").addEventListener("submit", (e) => {
   });
 });
 $("logout").addEventListener("click", logout);
+$("login").disabled = false;  // only now does submitting the form log in
 
 // for tests and the console: the map and the state (read them, do not write them)
 window.deconfliction = { map, state, layers };
