@@ -119,6 +119,16 @@ for (const b of document.querySelectorAll("[data-step]")) {
 }
 setInterval(() => { if (state.now) setTime(Date.now(), { now: true }); }, 30_000);
 
+// the layers built so far, by object version, volume and conflict flag (emptied on reload)
+const cache = new Map();
+
+// make ``group`` hold exactly ``wanted``: only what changed is added or removed
+function sync(group, wanted) {
+  const want = new Set(wanted);
+  for (const l of group.getLayers()) if (!want.has(l)) group.removeLayer(l);
+  for (const l of want) if (!group.hasLayer(l)) group.addLayer(l);
+}
+
 // ---- render ------------------------------------------------------------------------------
 function render() {
   if (!state.party) return;
@@ -126,13 +136,9 @@ function render() {
   const live = state.conflicts.filter((c) => activeAt(c.time_start, c.time_end, t));
   const conflicted = new Set(live.flatMap((c) => [c.a.id, c.b.id]));
   const ctx = { party: state.party, conflicted };
-  layers.zones.clearLayers();
-  layers.operations.clearLayers();
+  sync(layers.zones, state.zones.flatMap((z) => objectLayers(z, t, ctx, cache)));
+  sync(layers.operations, state.operations.flatMap((o) => objectLayers(o, t, ctx, cache)));
   layers.conflicts.clearLayers();
-  for (const z of state.zones) for (const l of objectLayers(z, t, ctx)) layers.zones.addLayer(l);
-  for (const o of state.operations) {
-    for (const l of objectLayers(o, t, ctx)) layers.operations.addLayer(l);
-  }
   for (const c of live) layers.conflicts.addLayer(conflictMarker(c));
   const list = $("conflicts");
   list.replaceChildren(...state.conflicts.map((c) => {
@@ -199,6 +205,7 @@ async function reload() {
     api.get("/zones"), api.get("/operations"), api.get("/conflicts"), api.get("/parties"),
   ]);
   for (const p of parties.items) if (p.role !== "admin") colourOf(p.id);
+  cache.clear();
   state.zones = zones.items;
   state.operations = ops.items;
   state.conflicts = conflicts.items;
@@ -513,6 +520,7 @@ function logout() {
   state.stop?.();
   sessionStorage.removeItem("deconfliction.jwt");
   Object.assign(state, { api: null, party: null, stop: null, zones: [], operations: [], conflicts: [], inbox: [] });
+  cache.clear();
   for (const g of ["zones", "operations", "conflicts", "check", "drawing"]) layers[g].clearLayers();
   $("inbox").replaceChildren();
   $("conflicts").replaceChildren();

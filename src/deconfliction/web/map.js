@@ -79,36 +79,48 @@ function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-// the layers of one zone's or operation's volumes visible at t (ms)
-export function objectLayers(obj, t, { party, conflicted }) {
+// the layers of one zone's or operation's volumes visible at t (ms); ``cache`` (a Map) keeps
+// them across calls, so that moving in time only adds and removes layers, never rebuilds them
+export function objectLayers(obj, t, { party, conflicted }, cache = null) {
   const out = [];
+  const hot = conflicted.has(obj.id);
+  obj.volumes.forEach((v, i) => {
+    if (!activeAt(v.time_start, v.time_end, t)) return;
+    const key = `${obj.object}/${obj.id}/${obj.version}/${i}/${hot ? 1 : 0}`;
+    let layer = cache?.get(key);
+    if (!layer) {
+      layer = volumeLayer(obj, i, v, party, hot);
+      if (!layer) return;
+      cache?.set(key, layer);
+    }
+    out.push(layer);
+  });
+  return out;
+}
+
+function volumeLayer(obj, i, v, party, hot) {
   const colour = colourOf(obj.owner);
   const isZone = obj.object === "zone";
   const mayEnter = obj.viewer_allowed ?? (obj.owner === party
     || (obj.allowed ?? []).includes(party));
-  obj.volumes.forEach((v, i) => {
-    if (!activeAt(v.time_start, v.time_end, t)) return;
-    const classes = [isZone ? "zone" : "operation", `obj-${obj.id}`];
-    if (isZone && !mayEnter) classes.push("zone-forbidden");
-    if (conflicted.has(obj.id)) classes.push("in-conflict");
-    const st = isZone ? { dashArray: null, weight: 2 } : (STATES[obj.state] ?? STATES.proposed);
-    const layer = outlineLayer(v.outline, {
-      color: colour, fillColor: colour, fillOpacity: isZone ? 0.12 : 0.25,
-      weight: st.weight, dashArray: st.dashArray, className: classes.join(" "),
-    });
-    if (!layer) return;
-    const title = isZone ? `zone ${obj.id}` : `operation ${obj.id} (${obj.state}, ${obj.kind})`;
-    const lines = [
-      `<b>${esc(title)}</b>`, obj.name ? esc(obj.name) : "",
-      `owner: ${esc(obj.owner)}`, `volume ${i}: ${esc(validity(v))}`,
-      isZone ? `${esc(obj.severity)}${mayEnter ? "" : " — <b>you may not enter</b>"}` : "",
-      obj.contact ? `contact: ${esc(obj.contact)}` : "",
-    ];
-    layer.bindTooltip(lines.filter(Boolean).join("<br>"), { sticky: true });
-    layer.feature = { id: obj.id, volume: i };
-    out.push(layer);
+  const classes = [isZone ? "zone" : "operation", `obj-${obj.id}`];
+  if (isZone && !mayEnter) classes.push("zone-forbidden");
+  if (hot) classes.push("in-conflict");
+  const st = isZone ? { dashArray: null, weight: 2 } : (STATES[obj.state] ?? STATES.proposed);
+  const layer = outlineLayer(v.outline, {
+    color: colour, fillColor: colour, fillOpacity: isZone ? 0.12 : 0.25,
+    weight: st.weight, dashArray: st.dashArray, className: classes.join(" "),
   });
-  return out;
+  if (!layer) return null;
+  const title = isZone ? `zone ${obj.id}` : `operation ${obj.id} (${obj.state}, ${obj.kind})`;
+  const lines = [
+    `<b>${esc(title)}</b>`, obj.name ? esc(obj.name) : "",
+    `owner: ${esc(obj.owner)}`, `volume ${i}: ${esc(validity(v))}`,
+    isZone ? `${esc(obj.severity)}${mayEnter ? "" : " — <b>you may not enter</b>"}` : "",
+    obj.contact ? `contact: ${esc(obj.contact)}` : "",
+  ];
+  layer.bindTooltip(lines.filter(Boolean).join("<br>"), { sticky: true });
+  return layer;
 }
 
 export function conflictText(c) {
