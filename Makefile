@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PYTEST_ARGS ?= -n 2
 
-.PHONY: all venv system-deps lint test run bench clean distclean
+.PHONY: all venv system-deps web lint test run bench clean distclean
 
 all: test
 
@@ -31,19 +31,43 @@ $(STAMP): pyproject.toml
 	$(PIP) install -e '.[dev]'
 	touch $@
 
-## system-deps: PostgreSQL 15 + PostGIS 3 from Debian, only when missing.
+## system-deps: PostgreSQL 15 + PostGIS 3 and Chromium (the web tests' browser) from Debian,
+## only the ones missing.
+CHROMIUM := /usr/bin/chromium
 system-deps:
-	@if [ -x $(PG_BINDIR)/initdb ] && [ -f $(POSTGIS_CONTROL) ]; then
-	  echo "system-deps: PostgreSQL $(PG_MAJOR) + PostGIS already installed"
+	@missing=""
+	if ! [ -x $(PG_BINDIR)/initdb ] || ! [ -f $(POSTGIS_CONTROL) ]; then missing="$(APT_PACKAGES)"; fi
+	if ! [ -x $(CHROMIUM) ]; then missing="$$missing chromium"; fi
+	if [ -z "$$missing" ]; then
+	  echo "system-deps: PostgreSQL $(PG_MAJOR) + PostGIS and Chromium already installed"
 	else
-	  command -v apt-get >/dev/null || { echo "system-deps: apt-get not found; install $(APT_PACKAGES) by hand" >&2; exit 1; }
-	  echo "system-deps: installing $(APT_PACKAGES)"
+	  command -v apt-get >/dev/null || { echo "system-deps: apt-get not found; install$$missing by hand" >&2; exit 1; }
+	  echo "system-deps: installing$$missing"
 	  $(SUDO) apt-get update -qq
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) </dev/null
-	  if ! [ -x $(PG_BINDIR)/initdb ] || ! [ -f $(POSTGIS_CONTROL) ]; then
-	    echo "system-deps: PostgreSQL/PostGIS still missing after install" >&2; exit 1
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null
+	  if ! [ -x $(PG_BINDIR)/initdb ] || ! [ -f $(POSTGIS_CONTROL) ] || ! [ -x $(CHROMIUM) ]; then
+	    echo "system-deps: PostgreSQL/PostGIS or Chromium still missing after install" >&2; exit 1
 	  fi
 	fi
+
+## web: the map libraries from npm (package-lock.json, `npm ci`), their built files and
+## licences copied into src/deconfliction/web/vendor/ (git-ignored; served under /web/vendor/).
+WEB_VENDOR := src/deconfliction/web/vendor
+WEB_STAMP := $(WEB_VENDOR)/.installed
+web: $(WEB_STAMP)
+
+$(WEB_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || { echo "web: npm not found; install Node.js >= 18 and npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(WEB_VENDOR)
+	mkdir -p $(WEB_VENDOR)/leaflet $(WEB_VENDOR)/topojson-client $(WEB_VENDOR)/world-atlas
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet/dist/images node_modules/leaflet/LICENSE $(WEB_VENDOR)/leaflet/
+	cp node_modules/topojson-client/dist/topojson-client.min.js \
+	  node_modules/topojson-client/LICENSE $(WEB_VENDOR)/topojson-client/
+	cp node_modules/world-atlas/countries-50m.json node_modules/world-atlas/LICENSE \
+	  $(WEB_VENDOR)/world-atlas/
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -51,13 +75,13 @@ lint: $(STAMP)
 
 ## test: lint, then the whole suite (tests/ + doctests in src/deconfliction/core).
 ## pytest's exit code is the target's; 5 (nothing collected) fails too.
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps web lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## run: the service on http://127.0.0.1:8000 (docs at /docs) with the At Tanf scenario on a
+## run: the service on http://127.0.0.1:8000 (the map at /, docs at /docs) with the At Tanf scenario on a
 ## fresh SQLite file; each party's token is printed and kept in .run/attanf.db.tokens.json.
 RUN_DB := .run/attanf.db
-run: $(STAMP)
+run: $(STAMP) web
 	mkdir -p .run
 	rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm $(RUN_DB).tokens.json
 	$(BIN)/deconfliction demo
@@ -77,4 +101,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules $(WEB_VENDOR)

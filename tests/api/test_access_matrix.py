@@ -17,9 +17,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.routing import APIRoute
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
-from api.world import FAR, World, circle
+from api.world import FAR, HERE, World, circle
 from deconfliction.api import create_app
 from deconfliction.api.auth import JWT_AUDIENCE, JWT_ISSUER
 from deconfliction.channel.service import PARTY_SCOPES, SERVER
@@ -159,6 +159,15 @@ def jwt_scopes(role: str, body: Any) -> None:
     assert body["scopes"] == ([] if role == "wrong_scope" else body["scopes"])
 
 
+def checked_for_alpha(role: str, body: Any) -> None:
+    assert body["binding"] is False  # a draft: reported, not refused
+    assert {c["b"]["id"] for c in body["conflicts"]} == {"z-bravo"}, body
+
+
+def the_page(role: str, body: Any) -> None:
+    assert "<title>deconfliction" in body
+
+
 def created_for_alpha(role: str, body: Any) -> None:
     assert body["object"]["owner"] == "alpha"
 
@@ -205,6 +214,10 @@ ROWS: tuple[Row, ...] = (
         {"owner": (409, "UNACKNOWLEDGED_NOTICES"), "admin": (409, "UNACKNOWLEDGED_NOTICES"),
          "other": (403, "NOT_OWNER"), "involved": (403, "NOT_OWNER")}),
     Row("GET", "/conflicts", "operations:read", fixed("/conflicts"), ALL_OK, sees_conflicts),
+    # a dry run of POST /operations: the same scope and owner rule, nothing written
+    Row("POST", "/check", "operations:write", fixed("/check", {
+        "owner": "alpha", "volumes": [circle(*HERE, 1_000.0)]}), OWNER_WRITES,
+        checked_for_alpha),
     Row("GET", "/inbox", "messages:read", fixed("/inbox"), ALL_OK, own_inbox),
     Row("GET", "/sent", "messages:read", fixed("/sent"), ALL_OK, own_sent),
     Row("GET", "/messages/{msg_id}", "messages:read", fixed("/messages/{msg_charlie}"),
@@ -234,6 +247,9 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/docs", None, fixed("/docs"), ALL_OK),
     Row("GET", "/docs/oauth2-redirect", None, fixed("/docs/oauth2-redirect"), ALL_OK),
     Row("GET", "/redoc", None, fixed("/redoc"), ALL_OK),
+    # the web page and its static files: public; the page logs in with a party's token
+    Row("GET", "/", None, fixed("/"), ALL_OK, the_page),
+    Row("GET", "/web/{path}", None, fixed("/web/app.js"), ALL_OK),
 )
 
 
@@ -246,6 +262,9 @@ def test_the_table_names_every_route_of_the_app(world: World) -> None:
         for r in found:
             if hasattr(r, "original_router"):  # FastAPI >= 0.16x: routers included lazily
                 walk(r.original_router.routes, prefix + r.include_context.prefix)
+                continue
+            if isinstance(r, Mount):  # static files: one row for every path below it
+                routes.add(("GET", prefix + r.path + "/{path}"))
                 continue
             assert isinstance(r, APIRoute | Route), r
             routes.update((m, prefix + r.path) for m in (r.methods or set()) - {"HEAD"})
@@ -323,7 +342,8 @@ def test_access(row: Row, role: str, populated: tuple[World, dict[str, str]]) ->
         if status == 401:
             assert r.headers["WWW-Authenticate"] == "Bearer"
     elif row.check is not None:
-        row.check(role, r.text if path.startswith("/events") else r.json())
+        json = r.headers.get("content-type", "").startswith("application/json")
+        row.check(role, r.json() if json else r.text)
 
 
 def test_a_jwt_carries_at_most_the_scopes_of_the_token_it_was_exchanged_for(
