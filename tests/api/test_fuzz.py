@@ -123,7 +123,9 @@ def test_the_vertex_limit_holds_when_the_body_limit_does_not(tmp_path: Path) -> 
         assert r.status_code == 422, r.text[:300]
         assert r.json()["code"] == "INVALID_REQUEST"
         assert r.json()["field"].startswith("volumes.0.outline")
-        assert elapsed < 2.0
+        # a guard against handing 200,000 vertices to the geometry (minutes), not a
+        # benchmark: loose enough for a busy 2-core machine
+        assert elapsed < 5.0
         # just over the limit: refused too
         r = w.client.post("/zones", headers={**w.auth("alpha"),
                                              "Content-Type": "application/json"},
