@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from deconfliction.api.errors import ApiError
 from deconfliction.channel.service import Principal, Service
 
-__all__ = ["JWT_AUDIENCE", "JWT_ISSUER", "authenticate", "issue_jwt", "need"]
+__all__ = ["JWT_AUDIENCE", "JWT_ISSUER", "authenticate", "issue_jwt", "need", "require_scope"]
 
 JWT_AUDIENCE = "deconfliction"
 JWT_ISSUER = "deconfliction"
@@ -71,10 +71,15 @@ def need(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the caller, who must hold ``scope`` (403 ``MISSING_SCOPE``)."""
 
     async def check(who: Principal = Depends(authenticate)) -> Principal:  # noqa: B008
-        if scope not in who.scopes:
-            raise ApiError("MISSING_SCOPE", f"this needs the scope {scope!r}")
-        if scope == "admin" and not who.admin:
-            raise ApiError("NOT_ADMIN", "only an admin may do this")
-        return who
+        return require_scope(who, scope)
 
     return check
+
+
+def require_scope(who: Principal, scope: str) -> Principal:
+    """``who``, if it holds ``scope`` (403 ``MISSING_SCOPE``; ``NOT_ADMIN`` for admin)."""
+    if scope not in who.scopes:
+        raise ApiError("MISSING_SCOPE", f"this needs the scope {scope!r}")
+    if scope == "admin" and not who.admin:
+        raise ApiError("NOT_ADMIN", "only an admin may do this")
+    return who

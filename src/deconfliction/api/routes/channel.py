@@ -16,7 +16,8 @@ from fastapi.responses import StreamingResponse
 
 from deconfliction.api.auth import need
 from deconfliction.api.schemas import AnswerIn
-from deconfliction.channel.service import Principal, Service
+from deconfliction.api.state import service_of
+from deconfliction.channel.service import Principal
 from deconfliction.core.messages import Message
 from deconfliction.formats.records import message_to_dict
 
@@ -25,10 +26,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["channel"])
 _HEARTBEAT_S = 15.0
 
-
-def _service(request: Request) -> Service:
-    s: Service = request.app.state.service
-    return s
 
 
 def _item(seq: int, m: Message) -> dict[str, Any]:
@@ -43,7 +40,7 @@ async def inbox(
     pending: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    found = await run_in_threadpool(_service(request).inbox, who, after_seq=after,
+    found = await run_in_threadpool(service_of(request).inbox, who, after_seq=after,
                                     pending_only=pending, limit=limit)
     items = [_item(s, m) for s, m in found]
     return {"items": items, "count": len(items),
@@ -57,7 +54,7 @@ async def sent(
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    found = await run_in_threadpool(_service(request).sent, who, after_seq=after, limit=limit)
+    found = await run_in_threadpool(service_of(request).sent, who, after_seq=after, limit=limit)
     items = [_item(s, m) for s, m in found]
     return {"items": items, "count": len(items)}
 
@@ -66,7 +63,7 @@ async def sent(
 async def message(msg_id: str, request: Request,
                   who: Principal = Depends(need("messages:read"))  # noqa: B008
                   ) -> dict[str, Any]:
-    m = await run_in_threadpool(_service(request).message, who, msg_id)
+    m = await run_in_threadpool(service_of(request).message, who, msg_id)
     return message_to_dict(m)
 
 
@@ -76,7 +73,7 @@ async def ack(msg_id: str, request: Request, body: AnswerIn | None = None,
               who: Principal = Depends(need("messages:write"))  # noqa: B008
               ) -> dict[str, Any]:
     answer = body or AnswerIn()
-    m = await run_in_threadpool(_service(request).answer, who, msg_id, answer.answer,
+    m = await run_in_threadpool(service_of(request).answer, who, msg_id, answer.answer,
                                 answer.reason)
     return message_to_dict(m)
 
@@ -91,7 +88,7 @@ async def events(
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
     once: bool = False,
 ) -> StreamingResponse:
-    service = _service(request)
+    service = service_of(request)
     cursor = after or 0
     if last_event_id and last_event_id.isdigit():
         cursor = int(last_event_id)

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
-from deconfliction.api.auth import authenticate, need
+from deconfliction.api.auth import authenticate, require_scope
 from deconfliction.api.schemas import OperationIn, ZoneIn, dump
-from deconfliction.channel.service import Principal, Service
+from deconfliction.api.state import service_of
+from deconfliction.channel.service import Principal
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.core.objects import Operation
 from deconfliction.formats.native import object_from_dict
@@ -35,7 +36,7 @@ async def check(request: Request, body: Annotated[dict[str, Any], Body()],
                 ) -> dict[str, Any]:
     data = dict(body)
     kind = "zone" if data.pop("object", "operation") == "zone" else "operation"
-    need(f"{kind}s:write")(who)
+    require_scope(who, f"{kind}s:write")
     model: type[ZoneIn] | type[OperationIn] = ZoneIn if kind == "zone" else OperationIn
     try:
         parsed = model.model_validate(data)
@@ -48,8 +49,7 @@ async def check(request: Request, body: Annotated[dict[str, Any], Body()],
     if obj.owner != who.party and not who.admin:
         raise DeconflictionError(
             "NOT_OWNER", f"{who.party} cannot write an object owned by {obj.owner}", "owner")
-    service: Service = request.app.state.service
-    found = await run_in_threadpool(service.check, obj)
+    found = await run_in_threadpool(service_of(request).check, obj)
     binding = not isinstance(obj, Operation) or obj.binding
     return {"conflicts": [c.to_dict() for c in found], "count": len(found),
             "binding": binding}

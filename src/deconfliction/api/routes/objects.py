@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from deconfliction.api.auth import need
 from deconfliction.api.schemas import OperationIn, StateIn, ZoneIn, dump
+from deconfliction.api.state import service_of
 from deconfliction.channel.service import Principal, Service, WriteResult
 from deconfliction.core.errors import ValidationError
 from deconfliction.core.limits import DEFAULT_LIMITS
@@ -27,10 +28,6 @@ __all__ = ["router"]
 router = APIRouter()
 _SERVICE_KEYS = ("seen", "override", "shared_with")
 
-
-def _service(request: Request) -> Service:
-    s: Service = request.app.state.service
-    return s
 
 
 def _result(res: WriteResult, status_code: int = 200,
@@ -96,7 +93,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                  name=f"create_{kind}", response_model=dict[str, Any])
     async def create(body: body_model, request: Request,  # type: ignore[valid-type]
                      who: Principal = Depends(need(write))) -> JSONResponse:  # noqa: B008
-        res = await save(_service(request), who, body, create=True, obj_id=None,
+        res = await save(service_of(request), who, body, create=True, obj_id=None,
                          if_match=None)
         return _result(res, 201, f"/{path}/{res.object['id']}")
 
@@ -114,7 +111,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
     ) -> dict[str, Any]:
         near = _near(lat, lon, radius_m)
         items = await run_in_threadpool(
-            _service(request).list_objects, who, kind, owner=owner, state=state, near=near,
+            service_of(request).list_objects, who, kind, owner=owner, state=state, near=near,
             start=_time(start, "start"), end=_time(end, "end"))
         return {"items": items, "count": len(items)}
 
@@ -122,7 +119,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                 name=f"get_{kind}")
     async def get(obj_id: str, request: Request, response: Response,
                   who: Principal = Depends(need(read))) -> dict[str, Any]:  # noqa: B008
-        view = _service(request).get(who, obj_id, kind)
+        view = service_of(request).get(who, obj_id, kind)
         response.headers["ETag"] = f'"{view.get("version", "")}"'
         return view
 
@@ -132,7 +129,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                      who: Principal = Depends(need(write)),  # noqa: B008
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
                      ) -> JSONResponse:
-        res = await save(_service(request), who, body, create=False, obj_id=obj_id,
+        res = await save(service_of(request), who, body, create=False, obj_id=obj_id,
                          if_match=if_match)
         return _result(res)
 
@@ -143,7 +140,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
                      version: Annotated[str | None, Query(max_length=64)] = None,
                      ) -> dict[str, Any]:
-        res = await run_in_threadpool(_service(request).delete, who, kind, obj_id,
+        res = await run_in_threadpool(service_of(request).delete, who, kind, obj_id,
                                       _if_match(if_match) or version)
         return {"deleted": obj_id, "messages": res.messages, "ledger_seq": res.ledger_seq}
 
@@ -159,7 +156,7 @@ async def transition(obj_id: str, body: StateIn, request: Request,
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
                      ) -> JSONResponse:
     res = await run_in_threadpool(
-        _service(request).transition, who, obj_id, body.state,
+        service_of(request).transition, who, obj_id, body.state,
         expected_version=_if_match(if_match) or body.version, override=body.override,
         seen=body.seen)
     return _result(res)
@@ -169,5 +166,5 @@ async def transition(obj_id: str, body: StateIn, request: Request,
 async def conflicts(request: Request,
                     who: Principal = Depends(need("operations:read"))  # noqa: B008
                     ) -> dict[str, Any]:
-    items = await run_in_threadpool(_service(request).conflicts, who)
+    items = await run_in_threadpool(service_of(request).conflicts, who)
     return {"items": items, "count": len(items)}

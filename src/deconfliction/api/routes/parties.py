@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from deconfliction.api.auth import authenticate, issue_jwt, need
 from deconfliction.api.errors import ApiError
 from deconfliction.api.schemas import PartyIn, TokenIn
-from deconfliction.channel.service import Principal, Service
+from deconfliction.api.state import service_of
+from deconfliction.channel.service import Principal
 from deconfliction.core.parties import PartyProfile
 from deconfliction.formats.native import volume_from_dict
 from deconfliction.formats.records import party_to_dict
@@ -20,10 +21,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["parties"])
 
-
-def _service(request: Request) -> Service:
-    s: Service = request.app.state.service
-    return s
 
 
 def _public(p: PartyProfile, who: Principal) -> dict[str, Any]:
@@ -44,7 +41,7 @@ def _profile(body: PartyIn) -> PartyProfile:
 @router.get("/parties", summary="The directory of parties")
 async def parties(request: Request, who: Principal = Depends(authenticate)  # noqa: B008
                   ) -> dict[str, Any]:
-    items = [_public(p, who) for p in _service(request).parties()]
+    items = [_public(p, who) for p in service_of(request).parties()]
     return {"items": items, "count": len(items)}
 
 
@@ -52,7 +49,7 @@ async def parties(request: Request, who: Principal = Depends(authenticate)  # no
 async def party(party: str, request: Request,
                 who: Principal = Depends(authenticate)  # noqa: B008
                 ) -> dict[str, Any]:
-    return _public(_service(request).party(party), who)
+    return _public(service_of(request).party(party), who)
 
 
 @router.post("/parties", status_code=201, summary="Create a party and its first API token "
@@ -60,7 +57,7 @@ async def party(party: str, request: Request,
 async def create_party(body: PartyIn, request: Request,
                        who: Principal = Depends(need("admin"))  # noqa: B008
                        ) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     profile = _profile(body)
 
     def work() -> str:
@@ -76,7 +73,7 @@ async def create_party(body: PartyIn, request: Request,
 async def update_party(party: str, body: PartyIn, request: Request,
                        who: Principal = Depends(authenticate)  # noqa: B008
                        ) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     if body.id != party:
         raise ApiError("ID_MISMATCH", "the body names another party", "id")
     if not who.admin and who.party != party:
@@ -93,7 +90,7 @@ async def update_party(party: str, body: PartyIn, request: Request,
 async def token(request: Request, body: TokenIn | None = None,
                 who: Principal = Depends(authenticate)  # noqa: B008
                 ) -> dict[str, Any]:
-    service = _service(request)
+    service = service_of(request)
     wanted = set(body.scopes) if body is not None and body.scopes is not None else who.scopes
     extra = set(wanted) - set(who.scopes)
     if extra:

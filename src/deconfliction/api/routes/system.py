@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from deconfliction.channel.service import Service
+from deconfliction.api.state import service_of
 
 __all__ = ["router"]
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["system"])
 
 @router.get("/healthz", summary="Liveness and the store's reachability")
 async def healthz(request: Request) -> dict[str, object]:
-    service: Service = request.app.state.service
+    service = service_of(request)
 
     def probe() -> int:
         with service.store.read() as tx:
