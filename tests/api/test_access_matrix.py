@@ -214,6 +214,8 @@ ROWS: tuple[Row, ...] = (
         {"owner": (409, "UNACKNOWLEDGED_NOTICES"), "admin": (409, "UNACKNOWLEDGED_NOTICES"),
          "other": (403, "NOT_OWNER"), "involved": (403, "NOT_OWNER")}),
     Row("GET", "/conflicts", "operations:read", fixed("/conflicts"), ALL_OK, sees_conflicts),
+    # position reports: an empty batch is accepted from anyone who may write operations
+    Row("POST", "/reports", "operations:write", fixed("/reports"), ALL_OK),
     # a dry run of POST /operations: the same scope and owner rule, nothing written
     Row("POST", "/check", "operations:write", fixed("/check", {
         "owner": "alpha", "volumes": [circle(*HERE, 1_000.0)]}), OWNER_WRITES,

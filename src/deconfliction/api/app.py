@@ -16,7 +16,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deconfliction.api import errors
 from deconfliction.api.metrics import Metrics
-from deconfliction.api.routes import channel, check, ledger, objects, parties, system, web
+from deconfliction.api.routes import (
+    channel,
+    check,
+    ledger,
+    objects,
+    parties,
+    reports,
+    system,
+    web,
+)
 from deconfliction.api.settings import Settings
 from deconfliction.channel.service import Service
 from deconfliction.channel.webhooks import deliver_due
@@ -143,7 +152,8 @@ def create_app(service: Service, settings: Settings | None = None, *,
     app.add_middleware(LimitAndMeasure, max_body_bytes=settings.max_body_bytes,
                        metrics=metrics)
 
-    for module in (objects, check, channel, parties, ledger, system):
+    app.state.monitor = reports.LiveMonitor()
+    for module in (objects, check, channel, parties, ledger, reports, system):
         app.include_router(module.router)
     web.install(app)
     return app

@@ -220,6 +220,32 @@ class Service:
             with self._lock:
                 self._sync(tx)
 
+    def live_objects(self) -> tuple[int, list[StoredObject]]:
+        """(the ledger seq memory is at, every stored zone and operation), after catching up."""
+        self.catch_up()
+        with self._lock:
+            return self._seen_seq, [r.obj for r in self._rows.values() if r.obj is not None]
+
+    def alert(self, events: Iterable[Any]) -> list[str]:
+        """Live-monitoring alerts (``monitor.Event``) into the channel: each to the owner of
+        the zone or operation and to the track's party (and the other track's party for
+        proximity), each with a deadline; ledgered. The message ids."""
+        events = list(events)
+        if not events:
+            return []
+        sent: list[Message] = []
+        with self._write() as (tx, pending):
+            for e in events:
+                recipients = {e.owner, e.party, e.other_party} & set(self._parties)
+                what = e.object_id if e.object_id is not None else f"track {e.other_track}"
+                summary = f"{e.kind}: track {e.track} ({e.party or 'unknown party'}), {what}"
+                for r in sorted(recipients):
+                    sent.append(self._send(
+                        tx, pending, recipient=r, sender=SERVER, kind=MessageKind.ALERT,
+                        subject=e.object_id or e.track, subject_version=None, summary=summary,
+                        details={"event": e.to_dict()}))
+        return [m.id for m in sent]
+
     def _apply_row(self, row: ObjectRow) -> None:
         if row.obj is None:
             self._rows.pop(row.id, None)

@@ -1,0 +1,82 @@
+"""``POST /reports``: position reports (JSON lines) checked live against every zone and
+operation; the alerts go into the channel (to the object's owner and the track's party, and
+onto their SSE streams) and the events are answered.
+
+One :class:`~deconfliction.monitor.Monitor` per process keeps the tracks' state; it follows
+the stored objects (rebuilt when the ledger moved). A party reports its own tracks: a report
+naming another party is refused (``NOT_OWNER``) unless the caller is an admin; a report
+naming no party is the caller's.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from deconfliction.api.auth import need
+from deconfliction.api.state import service_of
+from deconfliction.channel.service import Principal, Service
+from deconfliction.core.errors import DeconflictionError
+from deconfliction.monitor.batch import TrackBatch
+from deconfliction.monitor.engine import Monitor
+from deconfliction.monitor.simulate import alerts as alerts_of
+from deconfliction.monitor.sources import batch_from_jsonl
+
+__all__ = ["LiveMonitor", "router"]
+
+router = APIRouter(tags=["monitoring"])
+
+
+class LiveMonitor:
+    """The process's monitor, following the service's objects."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._monitor: Monitor | None = None
+        self._seq = -1
+
+    def ingest(self, service: Service, batch: TrackBatch) -> tuple[list[Any], list[str]]:
+        """Events of ``batch`` and the ids of the alert messages sent."""
+        with self._lock:
+            seq, objects = service.live_objects()
+            now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
+            events: list[Any] = []
+            if self._monitor is None:
+                self._monitor = Monitor(objects)
+            elif seq != self._seq:
+                events += self._monitor.set_objects(objects, now_s)
+            self._seq = seq
+            if len(batch):
+                events += self._monitor.ingest(batch)
+            events += self._monitor.flush(now_s)
+        return events, service.alert(alerts_of(events))
+
+
+@router.post("/reports", summary="Position reports (JSON lines): events back, alerts to the "
+             "channel", openapi_extra={"requestBody": {"content": {"text/plain": {
+                 "schema": {"type": "string", "description": "JSON lines (any content type "
+                            "is read as such), one report per line: track, "
+                            "party, t_s or time, lat, lon, alt_m, speed_mps, heading_deg, "
+                            "operation"}}}}})
+async def reports(request: Request,
+                  who: Principal = Depends(need("operations:write"))  # noqa: B008
+                  ) -> dict[str, Any]:
+    body = await request.body()
+    batch = batch_from_jsonl(body)
+    if len(batch):
+        parties = batch.party.copy()
+        parties[parties == ""] = who.party
+        others = sorted(set(parties.tolist()) - {who.party})
+        if others and not who.admin:
+            raise DeconflictionError(
+                "NOT_OWNER", f"{who.party} cannot report tracks of {others[0]}", "party")
+        batch = TrackBatch(batch.track, parties, batch.t_s, batch.lat, batch.lon, batch.alt_m,
+                           batch.speed_mps, batch.heading_deg, batch.operation)
+    live: LiveMonitor = request.app.state.monitor
+    events, sent = await run_in_threadpool(live.ingest, service_of(request), batch)
+    return {"reports": len(batch), "events": [e.to_dict() for e in events],
+            "messages": sent}
