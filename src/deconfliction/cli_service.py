@@ -79,8 +79,7 @@ def local_write(store: SqlStore, objects: list[Any], current: dict[str, str]) ->
         check_object_id(obj.id)
     service = Service(store)
     who = _operator()
-    seen = {r["id"]: r["version"] for kind in ("zone", "operation")
-            for r in service.list_objects(who, kind)}
+    seen = service.versions()
     for obj in objects:
         old = current.get(obj.id)
         service.save(who, obj, expected_version=old, create=old is None, seen=seen,

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "bench_monitor.py"
+from quick import run_quick
 
 
 def test_bench_monitor_quick(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--no-postgis", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    assert "== monitor benchmark" in proc.stdout
-    data = json.loads((tmp_path / "monitor.json").read_text(encoding="utf-8"))
+    stdout, data = run_quick("bench_monitor.py", tmp_path, "--no-postgis", timeout=120)
+    assert "== monitor benchmark" in stdout
     assert {"benchmark", "machine", "source", "parameters", "cases", "floor",
             "build_s", "elapsed_s"} <= data.keys()
     assert [c["reports"] for c in data["cases"]] == [10_000, 100_000]

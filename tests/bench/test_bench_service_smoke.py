@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from quick import run_quick
 
-ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "bench_service.py"
 LATENCY_KEYS = {"p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms", "n"}
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_bench_service_quick(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    assert "== service benchmark" in proc.stdout
-    data = json.loads((tmp_path / "service.json").read_text(encoding="utf-8"))
+    stdout, data = run_quick("bench_service.py", tmp_path, timeout=300)
+    assert "== service benchmark" in stdout
     assert {"benchmark", "issue", "date", "machine", "source", "parameters", "floor",
             "results", "elapsed_s"} <= data.keys()
     assert data["parameters"]["quick"] is True and data["parameters"]["clients"] == 32

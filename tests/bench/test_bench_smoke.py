@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from quick import run_quick
 
-ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "bench_check.py"
 LATENCY_KEYS = {"p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms", "n"}
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_bench_check_quick(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=180, cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    assert "== check benchmark" in proc.stdout
-    data = json.loads((tmp_path / "check.json").read_text(encoding="utf-8"))
+    stdout, data = run_quick("bench_check.py", tmp_path, timeout=180)
+    assert "== check benchmark" in stdout
     assert {
         "benchmark", "issue", "date", "machine", "source", "parameters", "workload", "engine",
         "postgis", "postgis_distance", "shapely", "engine_vs_postgis", "engine_vs_shapely",

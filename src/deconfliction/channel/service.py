@@ -220,11 +220,22 @@ class Service:
             with self._lock:
                 self._sync(tx)
 
-    def live_objects(self) -> tuple[int, list[StoredObject]]:
-        """(the ledger seq memory is at, every stored zone and operation), after catching up."""
+    def live_objects(self, known_seq: int | None = None
+                     ) -> tuple[int, list[StoredObject] | None]:
+        """(the ledger seq memory is at, every stored zone and operation), after catching up;
+        the objects are ``None`` when memory is still at ``known_seq`` (nothing changed)."""
         self.catch_up()
         with self._lock:
+            if known_seq == self._seen_seq:
+                return known_seq, None
             return self._seen_seq, [r.obj for r in self._rows.values() if r.obj is not None]
+
+    def versions(self) -> dict[str, str]:
+        """Every stored object's current version (what every party may read: the proof of
+        awareness of a caller that has read the whole picture)."""
+        self.catch_up()
+        with self._lock:
+            return {i: r.obj.version for i, r in self._rows.items() if r.obj is not None}
 
     def alert(self, events: Iterable[Any]) -> list[str]:
         """Live-monitoring alerts (``monitor.Event``) into the channel: each to the owner of

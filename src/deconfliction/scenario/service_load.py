@@ -50,12 +50,6 @@ def _as(party: str) -> Principal:
     return Principal(party, PARTY_SCOPES)
 
 
-def _seen(service: Service, who: Principal) -> dict[str, str]:
-    """Every object's current version: the story's parties read the picture before writing."""
-    return {o["id"]: o["version"] for kind in ("zone", "operation")
-            for o in service.list_objects(who, kind)}
-
-
 def load_attanf(service: Service, *, actor: str = "server") -> dict[str, str]:
     """Create the parties (with an API token each) and play the story; party -> token."""
     tokens: dict[str, str] = {}
@@ -67,23 +61,23 @@ def load_attanf(service: Service, *, actor: str = "server") -> dict[str, str]:
     service.save(co, zone, expected_version=None, create=True)
     service.save(co, attanf.exercise(), expected_version=None, create=True)
     service.save(ru, attanf.naval_drills(), expected_version=None, create=True,
-                 seen=_seen(service, ru))
+                 seen=service.versions())
     first = service.save(ru, attanf.pursuit(), expected_version=None, create=True,
-                         seen=_seen(service, ru),
+                         seen=service.versions(),
                          override="hot pursuit of militants fleeing south from Palmyra")
     for _, msg in service.inbox(co, pending_only=True):
         if msg.subject == "pursuit":
             service.answer(co, msg.id, "object", "the pursuit enters the At Tanf zone: stay out")
     revised = attanf.pursuit_revised()
     service.save(ru, revised.revised(), expected_version=first.object["version"],
-                 create=False, seen=_seen(service, ru))
+                 create=False, seen=service.versions())
     window = (datetime(2018, 9, 12, 6, tzinfo=UTC), datetime(2018, 9, 12, 18, tzinfo=UTC))
     current = service.get(co, zone.id, "zone")["version"]
     service.save(co, zone.revised(allowed=zone.allowed | {"ocha"}),
                  expected_version=current, create=False)
     current = service.get(co, "exercise", "operation")["version"]
     service.save(co, attanf.exercise(paused=window), expected_version=current, create=False,
-                 seen=_seen(service, co))
+                 seen=service.versions())
     service.save(oc, attanf.convoy(window), expected_version=None, create=True,
-                 seen=_seen(service, oc))
+                 seen=service.versions())
     return tokens

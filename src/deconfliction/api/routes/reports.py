@@ -42,12 +42,12 @@ class LiveMonitor:
     def ingest(self, service: Service, batch: TrackBatch) -> tuple[list[Any], list[str]]:
         """Events of ``batch`` and the ids of the alert messages sent."""
         with self._lock:
-            seq, objects = service.live_objects()
+            seq, objects = service.live_objects(None if self._monitor is None else self._seq)
             now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
             events: list[Any] = []
             if self._monitor is None:
-                self._monitor = Monitor(objects)
-            elif seq != self._seq:
+                self._monitor = Monitor(objects or ())
+            elif objects is not None:
                 events += self._monitor.set_objects(objects, now_s)
             self._seq = seq
             if len(batch):
