@@ -12,6 +12,11 @@ the code reads and writes, and a test checks that the migrated database matches 
 * ``messages``: the durable per-recipient outbox of the channel, with webhook delivery state.
 * ``ledger``: the append-only, hash-chained, signed log.
 * ``meta``: key/value settings of the deployment (the server's signing key).
+* ``dss_refs``, ``dss_subscriptions``, ``dss_availability``: what the ASTM F3548-21 DSS keeps
+  besides the objects (:mod:`deconfliction.dss`): each reference's manager, USS base URL,
+  F3548 state, numeric version and subscription; subscriptions (extents as F3548 JSON, a
+  latitude band and a time window for a coarse prefilter, the notification index); USS
+  availability.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from deconfliction.core.messages import MessageState
 from deconfliction.core.objects import OperationState
 
 __all__ = [
+    "dss_availability",
+    "dss_refs",
+    "dss_subscriptions",
     "ledger",
     "messages",
     "meta",
@@ -143,4 +151,46 @@ meta = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+dss_refs = sa.Table(
+    "dss_refs",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("manager", sa.String(256), nullable=False),
+    sa.Column("uss_base_url", sa.String(2048), nullable=False),
+    sa.Column("state", sa.String(16), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("subscription_id", sa.String(64), nullable=True),
+    sa.CheckConstraint("kind IN ('operation', 'zone')", name="ck_dss_refs_kind"),
+    sa.Index("ix_dss_refs_subscription", "subscription_id"),
+)
+
+dss_subscriptions = sa.Table(
+    "dss_subscriptions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("manager", sa.String(256), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("notification_index", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("uss_base_url", sa.String(2048), nullable=False),
+    sa.Column("notify_ops", sa.Boolean, nullable=False),
+    sa.Column("notify_constraints", sa.Boolean, nullable=False),
+    sa.Column("implicit", sa.Boolean, nullable=False),
+    sa.Column("extents", sa.JSON, nullable=False),
+    sa.Column("min_lat", sa.Float, nullable=False),
+    sa.Column("max_lat", sa.Float, nullable=False),
+    sa.Column("time_start_s", sa.Float, nullable=False),
+    sa.Column("time_end_s", sa.Float, nullable=False),
+    sa.Index("ix_dss_subscriptions_time", "time_end_s", "time_start_s"),
+    sa.Index("ix_dss_subscriptions_manager", "manager"),
+)
+
+dss_availability = sa.Table(
+    "dss_availability",
+    metadata,
+    sa.Column("uss", sa.String(256), primary_key=True),
+    sa.Column("availability", sa.String(16), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
 )
