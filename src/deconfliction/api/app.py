@@ -29,6 +29,7 @@ from deconfliction.api.routes import (
 from deconfliction.api.settings import Settings
 from deconfliction.channel.service import Service
 from deconfliction.channel.webhooks import deliver_due
+from deconfliction.core.errors import ValidationError
 
 __all__ = ["Workers", "create_app"]
 
@@ -119,6 +120,25 @@ class LimitAndMeasure:
         self.metrics.latency.labels(method).observe(time.perf_counter() - t0)
 
 
+def _install_dss(app: FastAPI, service: Service, settings: Settings) -> None:
+    """The ASTM F3548-21 DSS API under /dss/v1 (``BAD_SETTING`` without a key or audience)."""
+    from deconfliction.api.routes import dss
+    from deconfliction.dss.auth import TokenVerifier
+    from deconfliction.dss.dss import Dss
+
+    if not settings.dss_public_key or not settings.dss_audience:
+        raise ValidationError("BAD_SETTING", "the DSS needs dss_public_key and dss_audience",
+                              "dss_public_key")
+    try:
+        verifier = TokenVerifier.from_file(settings.dss_public_key, settings.dss_audience)
+    except (OSError, ValueError) as err:
+        raise ValidationError("BAD_SETTING", f"cannot read the DSS token key: {err}",
+                              "dss_public_key") from None
+    app.state.dss_verifier = verifier
+    app.state.dss = Dss(service)
+    app.include_router(dss.router)
+
+
 def create_app(service: Service, settings: Settings | None = None, *,
                workers: bool = True) -> FastAPI:
     """The app over ``service``; ``workers=False`` leaves escalation and webhooks to the
@@ -155,5 +175,7 @@ def create_app(service: Service, settings: Settings | None = None, *,
     app.state.monitor = reports.LiveMonitor()
     for module in (objects, check, channel, parties, ledger, reports, system):
         app.include_router(module.router)
+    if settings.dss_enabled:
+        _install_dss(app, service, settings)
     web.install(app)
     return app

@@ -89,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhook_max_backoff_s", float, 300.0, "longest wait between webhook retries"),
     Setting("jwt_ttl_s", int, 3600, "lifetime of JWTs issued by POST /token"),
     Setting("log_level", str, "info", "uvicorn log level"),
+    Setting("dss_enabled", bool, False,
+            "serve the ASTM F3548-21 DSS API under /dss/v1 (needs dss_public_key and "
+            "dss_audience)"),
+    Setting("dss_public_key", str, "",
+            "the DSS token issuer's RS256 public key: a PEM file or a JWKS file"),
+    Setting("dss_audience", str, "",
+            "the audience DSS access tokens must name (this DSS's host name)"),
 )
 
 
@@ -109,6 +116,9 @@ class Settings:
     webhook_max_backoff_s: float
     jwt_ttl_s: int
     log_level: str
+    dss_enabled: bool
+    dss_public_key: str
+    dss_audience: str
 
     @classmethod
     def load(cls, given: Mapping[str, object] | None = None, *,

@@ -30,10 +30,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -76,6 +77,7 @@ PARTY_SCOPES = ALL_SCOPES - {"admin"}
 SERVER = "server"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _KEY_META = "server_signing_key"
+T = TypeVar("T")
 _NOTIFY_KINDS = (MessageKind.OPERATION, MessageKind.LIVE_FIRE, MessageKind.CONFLICT,
                  MessageKind.OVERRIDE)
 #: ledger entries that change a party
@@ -897,29 +899,67 @@ class Service:
                expected_version: str | None) -> WriteResult:
         """Withdraw a zone (or a draft operation); the parties told about it are told."""
         with self._write() as (tx, pending):
-            row = self._rows.get(obj_id)
-            if row is None or row.kind != kind or row.obj is None:
-                raise NotFoundError(f"no {kind} with id {obj_id!r}", "id")
-            self._authorise_owner(who, row.obj.owner)
-            if isinstance(row.obj, Operation) and row.obj.binding and not who.admin:
-                raise ConflictStateError(
-                    "CANNOT_DELETE", "cancel or end a binding operation instead", "state")
-            if expected_version is None:
-                raise ValidationError("VERSION_REQUIRED", "name the version it replaces",
-                                      "version")
-            told = sorted({m.recipient for _, m in tx.messages(subject=obj_id)} - {who.party})
-            seq = self._record(tx, pending, actor=who.party, kind=f"{kind}.deleted",
-                               subject=obj_id, parties=[who.party, row.obj.owner, *told],
-                               payload={"id": obj_id, "version": expected_version})
-            tx.delete_object(kind, obj_id, expected_version=expected_version, seq=seq)
-            sent = [self._send(tx, pending, recipient=p, sender=who.party,
-                               kind=MessageKind.CANCELLATION, subject=obj_id,
-                               subject_version=expected_version,
-                               summary=f"{kind} {obj_id} of {row.obj.owner} withdrawn",
-                               details={"action": f"{kind}.deleted"})
-                    for p in told if p in self._parties]
-            pending.removed.append(obj_id)
+            return self.delete_in(tx, pending, who, kind, obj_id, expected_version)
+
+    def delete_in(self, tx: Tx, pending: Pending, who: Principal, kind: ObjectKind,
+                  obj_id: str, expected_version: str | None, *,
+                  binding_too: bool = False) -> WriteResult:
+        """:meth:`delete` inside a write (a group-commit job, or :meth:`_write`);
+        ``binding_too`` deletes a binding operation too (an F3548 intent's reference)."""
+        row = self._rows.get(obj_id)
+        if row is None or row.kind != kind or row.obj is None:
+            raise NotFoundError(f"no {kind} with id {obj_id!r}", "id")
+        self._authorise_owner(who, row.obj.owner)
+        if (isinstance(row.obj, Operation) and row.obj.binding and not who.admin
+                and not binding_too):
+            raise ConflictStateError(
+                "CANNOT_DELETE", "cancel or end a binding operation instead", "state")
+        if expected_version is None:
+            raise ValidationError("VERSION_REQUIRED", "name the version it replaces",
+                                  "version")
+        if row.obj.version != expected_version:
+            raise ConflictStateError(
+                "VERSION_MISMATCH", f"{kind} {obj_id!r} is at version {row.obj.version}, "
+                f"not {expected_version}", "version")
+        # nothing below refuses: write what the batch buffered, so the tombstone lands
+        # after an upsert of the same id earlier in the batch
+        pending.flush(tx)
+        told = sorted({m.recipient for _, m in tx.messages(subject=obj_id)} - {who.party})
+        seq = self._record(tx, pending, actor=who.party, kind=f"{kind}.deleted",
+                           subject=obj_id, parties=[who.party, row.obj.owner, *told],
+                           payload={"id": obj_id, "version": expected_version})
+        tx.delete_object(kind, obj_id, expected_version=expected_version, seq=seq)
+        sent = [self._send(tx, pending, recipient=p, sender=who.party,
+                           kind=MessageKind.CANCELLATION, subject=obj_id,
+                           subject_version=expected_version,
+                           summary=f"{kind} {obj_id} of {row.obj.owner} withdrawn",
+                           details={"action": f"{kind}.deleted"})
+                for p in told if p in self._parties]
+        pending.removed.append(obj_id)
         return WriteResult({"id": obj_id, "deleted": True}, [], [m.id for m in sent], seq)
+
+    # -- for the ASTM F3548 DSS (deconfliction.dss): reads of memory, jobs of its own ------
+
+    def row(self, obj_id: str) -> ObjectRow | None:
+        """The stored zone or operation with ``obj_id`` in memory (``None`` if absent);
+        inside a job this is the state the job decides against."""
+        with self._lock:
+            found = self._rows.get(obj_id)
+        return found if found is not None and found.obj is not None else None
+
+    def meeting(self, probe: StoredObject) -> list[ObjectRow]:
+        """Every stored binding zone and operation that ``probe``'s volumes meet in 4D
+        (exactly; within the larger buffer), by id; memory as it is (call :meth:`catch_up`
+        first outside a job)."""
+        with self._lock:
+            ids = sorted({c.b_id for c in _all_meeting(self._index, probe)} - {probe.id})
+            return [r for i in ids if (r := self._rows.get(i)) is not None
+                    and r.obj is not None]
+
+    def enqueue_job(self, fn: Callable[[Tx, Pending], T]) -> Future[T]:
+        """Run ``fn(tx, pending)`` as one job of the group commit (in order with every other
+        write, under the process lock and the database's writer lock); its outcome."""
+        return self.commits.enqueue(Job(fn))
 
     # -- messages ---------------------------------------------------------------------------
 
