@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from deconfliction.channel.commit import Pending
@@ -119,7 +119,10 @@ class Dss:
                 "base_url": r.uss_base_url if r is not None else f"{NATIVE_BASE_URL}/{o.owner}",
                 "version": r.version if r is not None else 1,
                 "availability": avail.get(manager, ("Unknown", ""))[0],
-                "viewer": viewer,
+                # a USS gets an OVN from the details of the entity's manager; of an object
+                # written through the native API, the DSS is that source (every party of
+                # the native API reads every version): its OVN is shown to every caller
+                "show_ovn": r is None or viewer == o.owner,
             }
             if isinstance(o, Operation):
                 out.append(operation_ref(
@@ -252,7 +255,7 @@ class Dss:
             avail = t.availability([caller.sub]).get(caller.sub, ("Unknown", ""))[0]
             return {"subscribers": notify, "operational_intent_reference": operation_ref(
                 op, manager=caller.sub, base_url=base, version=row.version,
-                availability=avail, viewer=party, state=str(state),
+                availability=avail, show_ovn=True, state=str(state),
                 subscription_id=final_sub)}
 
         return await self._run(job)
@@ -326,7 +329,7 @@ class Dss:
             avail = t.availability([caller.sub]).get(caller.sub, ("Unknown", ""))[0]
             return {"subscribers": notify, "constraint_reference": constraint_ref(
                 zone, manager=caller.sub, base_url=base, version=row.version,
-                availability=avail, viewer=party)}
+                availability=avail, show_ovn=True)}
 
         return await self._run(job)
 
@@ -576,8 +579,6 @@ def _key(raw: object) -> frozenset[str]:
 
 
 def _dt(epoch_s: float) -> datetime | None:
-    from datetime import UTC
-
     if epoch_s in (float("inf"), float("-inf")):
         return None
     return datetime.fromtimestamp(epoch_s, UTC)

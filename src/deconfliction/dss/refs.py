@@ -92,7 +92,7 @@ def time_json(t: datetime | None, *, end: bool = False) -> dict[str, str]:
 
 
 def _common(obj: Zone | Operation, *, manager: str, base_url: str, version: int,
-            availability: str, viewer: str) -> dict[str, Any]:
+            availability: str, show_ovn: bool) -> dict[str, Any]:
     v = obj.validity
     out: dict[str, Any] = {
         "id": entity_id(obj.id),
@@ -103,25 +103,24 @@ def _common(obj: Zone | Operation, *, manager: str, base_url: str, version: int,
         "time_end": time_json(v.end, end=True),
         "uss_base_url": base_url,
     }
-    if viewer == obj.owner:
+    if show_ovn:
         out["ovn"] = obj.version
     return out
 
 
 def operation_ref(obj: Operation, *, manager: str, base_url: str, version: int,
-                  availability: str, viewer: str, state: str | None,
+                  availability: str, show_ovn: bool, state: str | None,
                   subscription_id: str | None) -> dict[str, Any]:
-    """An ``OperationalIntentReference``; the OVN only for its manager (``viewer`` is the
-    caller's party)."""
+    """An ``OperationalIntentReference`` (with the OVN if ``show_ovn``: to its manager)."""
     out = _common(obj, manager=manager, base_url=base_url, version=version,
-                  availability=availability, viewer=viewer)
+                  availability=availability, show_ovn=show_ovn)
     out["state"] = state or f3548_state(obj.state)
     out["subscription_id"] = subscription_id or NO_SUBSCRIPTION
     return out
 
 
 def constraint_ref(obj: Zone, *, manager: str, base_url: str, version: int,
-                   availability: str, viewer: str) -> dict[str, Any]:
-    """A ``ConstraintReference``; the OVN only for its manager."""
+                   availability: str, show_ovn: bool) -> dict[str, Any]:
+    """A ``ConstraintReference`` (with the OVN if ``show_ovn``: to its manager)."""
     return _common(obj, manager=manager, base_url=base_url, version=version,
-                   availability=availability, viewer=viewer)
+                   availability=availability, show_ovn=show_ovn)
