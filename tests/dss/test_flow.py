@@ -26,7 +26,8 @@ def _intent(key: list[str] | None = None, *, state: str = "Accepted",
     return body
 
 
-def test_the_strategic_coordination_flow(dss: Dss) -> None:
+def test_the_strategic_coordination_flow(any_dss: Dss) -> None:
+    dss = any_dss
     uss1, uss2 = dss.auth("uss1", SC), dss.auth("uss2", SC)
 
     # uss1 subscribes to its planning area
