@@ -124,6 +124,6 @@ def test_only_the_manager_changes_an_entity(dss: Dss) -> None:
 
 def test_the_dss_needs_a_key_and_an_audience(tmp_path: Path) -> None:
     settings = Settings.load({"dss_enabled": "true"}, environ={})
-    with pytest.raises(ValidationError, match="dss_public_key"):
-        with open_world(f"sqlite:///{tmp_path / 'x.db'}", settings=settings):
-            pass
+    with (pytest.raises(ValidationError, match="dss_public_key"),
+          open_world(f"sqlite:///{tmp_path / 'x.db'}", settings=settings)):
+        pass
