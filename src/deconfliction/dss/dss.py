@@ -29,6 +29,7 @@ with the key), they are recorded as an attested override and told on the channel
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,10 @@ class Dss:
         self.volumes = SubscriptionVolumes()
         self._derived: dict[str, str] = {}
         self._derived_seq: int | None = None
+        #: USS availability read lately: uss -> (valid until, state); a change made by
+        #: another process on this database is seen within this many seconds
+        self.availability_cache_s = 1.0
+        self._availability: dict[str, tuple[float, str]] = {}
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -135,8 +140,20 @@ class Dss:
     def _kind_objs(self, rows: Iterable[ObjectRow], kind: str) -> list[StoredObject]:
         return [r.obj for r in rows if r.kind == kind and r.obj is not None]
 
+    def _state_of(self, t: Tables, uss: str) -> str:
+        """A USS's availability (from a cache of :attr:`availability_cache_s`)."""
+        now = time.monotonic()
+        hit = self._availability.get(uss)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        state = t.availability([uss]).get(uss, ("Unknown", ""))[0]
+        if len(self._availability) > 100_000:
+            self._availability.clear()
+        self._availability[uss] = (now + self.availability_cache_s, state)
+        return state
+
     def _check_down(self, t: Tables, caller: Caller, what: str) -> None:
-        if t.availability([caller.sub]).get(caller.sub, ("Unknown", ""))[0] == "Down":
+        if self._state_of(t, caller.sub) == "Down":
             raise DssError(412, f"{caller.sub} is marked Down in the DSS: it may not {what}",
                            "USS_DOWN")
 
@@ -200,7 +217,8 @@ class Dss:
         def job(tx: Tx, pending: Pending) -> dict[str, Any]:
             t = Tables(tx.conn)
             cur = self.service.row(eid)
-            ref = t.ref(eid)
+            # a reference's row lives and dies with its object
+            ref = t.ref(eid) if cur is not None else None
             if ovn is None and cur is not None:
                 raise DssError(409, f"operational intent {eid} already exists", "ID_IN_USE")
             if ovn is not None:
@@ -252,7 +270,7 @@ class Dss:
             row = RefRow(eid, "operation", caller.sub, base, str(state),
                          ref.version + 1 if ref is not None else 1, final_sub)
             t.put_ref(row, exists=ref is not None)
-            avail = t.availability([caller.sub]).get(caller.sub, ("Unknown", ""))[0]
+            avail = self._state_of(t, caller.sub)
             return {"subscribers": notify, "operational_intent_reference": operation_ref(
                 op, manager=caller.sub, base_url=base, version=row.version,
                 availability=avail, show_ovn=True, state=str(state),
@@ -262,19 +280,21 @@ class Dss:
 
     def _key_check(self, t: Tables, relevant: list[ObjectRow], key: frozenset[str],
                    eid: str, constraints: bool, viewer: str) -> None:
-        refs = t.refs(r.id for r in relevant)
+        unseen = [r for r in relevant
+                  if r.obj is not None and r.id != eid and r.obj.version not in key]
+        if not unseen:
+            return
+        refs = t.refs(r.id for r in unseen)
         missing_ops: list[StoredObject] = []
         missing_cons: list[StoredObject] = []
-        for r in relevant:
+        for r in unseen:
             obj = r.obj
-            if obj is None or r.id == eid or obj.version in key:
-                continue
             if isinstance(obj, Operation):
                 ref = refs.get(r.id)
                 state = ref.state if ref is not None and ref.state else "Accepted"
                 if state in REQUIRES_KEY:
                     missing_ops.append(obj)
-            elif constraints:
+            elif constraints and obj is not None:
                 missing_cons.append(obj)
         if missing_ops or missing_cons:
             raise DssError(
@@ -304,7 +324,7 @@ class Dss:
         def job(tx: Tx, pending: Pending) -> dict[str, Any]:
             t = Tables(tx.conn)
             cur = self.service.row(eid)
-            ref = t.ref(eid)
+            ref = t.ref(eid) if cur is not None else None
             if ovn is None and cur is not None:
                 raise DssError(409, f"constraint {eid} already exists", "ID_IN_USE")
             if ovn is not None:
@@ -326,7 +346,7 @@ class Dss:
             row = RefRow(eid, "zone", caller.sub, base, None,
                          ref.version + 1 if ref is not None else 1, None)
             t.put_ref(row, exists=ref is not None)
-            avail = t.availability([caller.sub]).get(caller.sub, ("Unknown", ""))[0]
+            avail = self._state_of(t, caller.sub)
             return {"subscribers": notify, "constraint_reference": constraint_ref(
                 zone, manager=caller.sub, base_url=base, version=row.version,
                 availability=avail, show_ovn=True)}
@@ -554,6 +574,7 @@ class Dss:
                            "VERSION_MISMATCH")
             version = new_version()
             t.set_availability(uss, str(availability), version, exists=cur is not None)
+            self._availability.pop(uss, None)
             return {"status": {"uss": uss, "availability": availability}, "version": version}
 
         return await self._run(job)
