@@ -14,6 +14,17 @@ from deconfliction.store.tables import dss_availability, dss_refs, dss_subscript
 
 __all__ = ["RefRow", "SubRow", "Tables"]
 
+# the statements of every write, built once (SQLAlchemy then reuses their compiled form
+# without rebuilding them and their cache keys on every call)
+_C = dss_subscriptions.c
+_SUBS_NEAR = sa.select(dss_subscriptions).where(
+    _C.time_end_s > sa.bindparam("t0"), _C.time_start_s < sa.bindparam("t1"),
+    _C.max_lat >= sa.bindparam("lat0"), _C.min_lat <= sa.bindparam("lat1")).order_by(_C.id)
+_REF = sa.select(dss_refs).where(dss_refs.c.id == sa.bindparam("ref_id"))
+_AVAILABILITY = sa.select(dss_availability).where(
+    dss_availability.c.uss == sa.bindparam("uss_id"))
+_INSERT_REF = dss_refs.insert()
+
 
 @dataclass(frozen=True, slots=True)
 class RefRow:
@@ -68,7 +79,9 @@ class Tables:
 
     def ref(self, ref_id: str) -> RefRow | None:
         """One row, or ``None``."""
-        return self.refs([ref_id]).get(ref_id)
+        r = self.conn.execute(_REF, {"ref_id": ref_id}).first()
+        return None if r is None else RefRow(r.id, r.kind, r.manager, r.uss_base_url,
+                                             r.state, int(r.version), r.subscription_id)
 
     def put_ref(self, row: RefRow, *, exists: bool) -> None:
         """Insert (or, if it ``exists``, replace) a row."""
@@ -77,7 +90,7 @@ class Tables:
             values.pop("id")
             self.conn.execute(dss_refs.update().where(dss_refs.c.id == row.id), values)
         else:
-            self.conn.execute(dss_refs.insert(), values)
+            self.conn.execute(_INSERT_REF, values)
 
     def delete_ref(self, ref_id: str) -> None:
         """Remove a row."""
@@ -95,6 +108,9 @@ class Tables:
         wanted = sorted(set(usses))
         if not wanted:
             return {}
+        if len(wanted) == 1:
+            r = self.conn.execute(_AVAILABILITY, {"uss_id": wanted[0]}).first()
+            return {} if r is None else {r.uss: (r.availability, r.version)}
         q = sa.select(dss_availability).where(dss_availability.c.uss.in_(wanted))
         return {r.uss: (r.availability, r.version) for r in self.conn.execute(q)}
 
@@ -126,13 +142,10 @@ class Tables:
     def subscriptions_near(self, *, lat: tuple[float, float], time_s: tuple[float, float],
                            now_s: float, manager: str | None = None) -> list[SubRow]:
         """Live subscriptions whose latitude band and time window meet these (coarse)."""
-        c = dss_subscriptions.c
-        q = sa.select(dss_subscriptions).where(
-            c.time_end_s > max(now_s, time_s[0]), c.time_start_s < time_s[1],
-            c.max_lat >= lat[0], c.min_lat <= lat[1]).order_by(c.id)
-        if manager is not None:
-            q = q.where(c.manager == manager)
-        return [self._sub(r) for r in self.conn.execute(q)]
+        binds = {"t0": max(now_s, time_s[0]), "t1": time_s[1], "lat0": lat[0],
+                 "lat1": lat[1]}
+        q = _SUBS_NEAR if manager is None else _SUBS_NEAR.where(_C.manager == manager)
+        return [self._sub(r) for r in self.conn.execute(q, binds)]
 
     def count_subscriptions(self, manager: str, now_s: float) -> int:
         """Live subscriptions of ``manager``."""
