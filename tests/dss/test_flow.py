@@ -161,3 +161,47 @@ def test_versions_of_subscriptions(dss: Dss) -> None:
     assert r.status_code == 409
     r = dss.call("DELETE", SUB + "/{version}", subscriptionid=sid, version=v2, headers=h)
     assert r.status_code == 200 and r.json()["subscription"]["id"] == sid
+
+
+def test_constraint_writes_notify_constraint_subscriptions(dss: Dss) -> None:
+    proc = dss.auth("uss1", CP)
+    mgr = dss.auth("uss9", CM)
+    sid = str(uuid.uuid4())
+    r = dss.call("PUT", SUB, subscriptionid=sid, headers=proc, body={
+        "extents": circle4d(*HERE, 5_000.0, start_h=0.5, end_h=6.0),
+        "uss_base_url": "https://uss1.example.com", "notify_for_constraints": True})
+    assert r.status_code == 200 and r.json()["constraint_references"] == []
+    cid = str(uuid.uuid4())
+    body = {"extents": [circle4d(*HERE, 1_000.0)], "uss_base_url": "https://uss9.example.com"}
+    r = dss.call("PUT", "/constraint_references/{entityid}", entityid=cid, headers=mgr,
+                 body=body)
+    assert r.status_code == 201, r.text
+    c = r.json()["constraint_reference"]
+    assert r.json()["subscribers"][0]["subscriptions"] == [
+        {"subscription_id": sid, "notification_index": 1}]
+    # an update moves it; the new OVN and version; the subscription is told again
+    moved = {**body, "extents": [circle4d(HERE[0] + 0.01, HERE[1], 1_000.0)]}
+    r = dss.call("PUT", "/constraint_references/{entityid}/{ovn}", entityid=cid,
+                 ovn=c["ovn"], headers=mgr, body=moved)
+    assert r.status_code == 200, r.text
+    c2 = r.json()["constraint_reference"]
+    assert c2["version"] == 2 and c2["ovn"] != c["ovn"]
+    assert r.json()["subscribers"][0]["subscriptions"][0]["notification_index"] == 2
+    # the processing USS reads it without its OVN; a query of the old place misses it
+    r = dss.call("GET", "/constraint_references/{entityid}", entityid=cid, headers=proc)
+    assert "ovn" not in r.json()["constraint_reference"]
+    r = dss.call("POST", "/constraint_references/query", headers=proc, body={
+        "area_of_interest": circle4d(HERE[0] - 0.01, HERE[1], 10.0, start_h=1, end_h=2)})
+    assert r.json()["constraint_references"] == []
+    r = dss.call("PUT", SUB, subscriptionid=sid, headers=proc, body={
+        "extents": circle4d(*HERE, 5_000.0, start_h=0.5, end_h=6.0),
+        "uss_base_url": "https://uss1.example.com", "notify_for_constraints": True})
+    assert r.status_code == 409  # exists: an update names its version
+    r = dss.call("GET", SUB, subscriptionid=sid, headers=proc)
+    r = dss.call("PUT", SUB + "/{version}", subscriptionid=sid,
+                 version=r.json()["subscription"]["version"], headers=proc, body={
+                     "extents": circle4d(*HERE, 5_000.0, start_h=0.5, end_h=6.0),
+                     "uss_base_url": "https://uss1.example.com",
+                     "notify_for_constraints": True})
+    assert [x["id"] for x in r.json()["constraint_references"]] == [cid]
+    assert r.json()["subscription"]["notification_index"] == 2  # an update keeps it
