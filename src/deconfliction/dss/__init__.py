@@ -10,8 +10,10 @@ transaction as the object.
 
 Modules: :mod:`~.auth` (RS256 bearer tokens, scopes), :mod:`~.errors` (the standard's
 statuses and error bodies), :mod:`~.refs` (references as JSON, entity ids), :mod:`~.limits`,
-:mod:`~.rows` (the tables), :mod:`~.notify` (subscriptions to notify), :mod:`~.dss` (the
-semantics: keys, OVNs, versions, subscriptions).
+:mod:`~.params` (request bodies), :mod:`~.rows` (the tables), :mod:`~.notify`
+(subscriptions to notify), :mod:`~.base` (what the endpoints share), :mod:`~.dss`
+(references: keys, OVNs, versions), :mod:`~.subscriptions` (subscriptions, USS
+availability, reports).
 """
 
 from deconfliction.dss.auth import SCOPES, Caller, TokenVerifier

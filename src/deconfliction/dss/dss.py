@@ -28,134 +28,38 @@ with the key), they are recorded as an attested override and told on the channel
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from deconfliction.channel.commit import Pending
-from deconfliction.channel.service import Principal, Service
-from deconfliction.core.objects import Operation, Zone, new_version
-from deconfliction.core.timeinterval import TimeInterval
-from deconfliction.core.volume import Volume4D
+from deconfliction.channel.service import Principal
+from deconfliction.core.objects import Operation, Zone
 from deconfliction.dss import params
-from deconfliction.dss.auth import CP, SC, Caller
+from deconfliction.dss.auth import CP, Caller
+from deconfliction.dss.base import bad
 from deconfliction.dss.errors import DssError
-from deconfliction.dss.limits import DSS_LIMITS, DssLimits
-from deconfliction.dss.notify import SubscriptionVolumes, lat_band, subscribers
+from deconfliction.dss.notify import subscribers
 from deconfliction.dss.refs import (
     CORE_STATE,
     REQUIRES_KEY,
     constraint_ref,
-    entity_id,
     operation_ref,
     party_for,
-    time_json,
 )
 from deconfliction.dss.rows import RefRow, SubRow, Tables
-from deconfliction.formats.f3548 import volume_to_f3548
+from deconfliction.dss.subscriptions import SubscriptionEndpoints
 from deconfliction.store.port import StoredObject
 from deconfliction.store.tx import ObjectRow, Tx
 
-__all__ = ["ATTESTATION", "NATIVE_BASE_URL", "Dss"]
+__all__ = ["ATTESTATION", "Dss"]
 
-T = TypeVar("T")
 #: recorded as the override of an F3548 write that meets other parties' objects
 ATTESTATION = ("ASTM F3548-21 strategic coordination: the USS proved awareness with its key "
                "and is responsible for deconfliction")
-#: the USS base URL shown for objects written through the native API
-NATIVE_BASE_URL = "https://deconfliction.invalid/native"
-_AVAILABILITY = ("Unknown", "Normal", "Down")
 
 
-def _bad(message: str, code: str = "BAD_REQUEST") -> DssError:
-    return DssError(400, message, code)
-
-
-class Dss:
+class Dss(SubscriptionEndpoints):
     """The DSS endpoints' logic, over one :class:`Service`."""
-
-    def __init__(self, service: Service, *, limits: DssLimits = DSS_LIMITS) -> None:
-        self.service = service
-        self.limits = limits
-        self.volumes = SubscriptionVolumes()
-        self._derived: dict[str, str] = {}
-        self._derived_seq: int | None = None
-        #: USS availability read lately: uss -> (valid until, state); a change made by
-        #: another process on this database is seen within this many seconds
-        self.availability_cache_s = 1.0
-        self._availability: dict[str, tuple[float, str]] = {}
-
-    # -- helpers ----------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        """The service's clock."""
-        return self.service.clock()
-
-    async def _run(self, fn: Callable[[Tx, Pending], T]) -> T:
-        return await asyncio.wrap_future(self.service.enqueue_job(fn))
-
-    def _resolve(self, eid: str) -> ObjectRow | None:
-        """The object behind an entity id (its own id, or a native id it derives from)."""
-        row = self.service.row(eid)
-        if row is not None:
-            return row
-        seq, objs = self.service.live_objects(self._derived_seq)
-        if objs is not None:
-            self._derived = {entity_id(o.id): o.id for o in objs}
-            self._derived_seq = seq
-        found = self._derived.get(eid)
-        return None if found is None else self.service.row(found)
-
-    def _refs(self, t: Tables, objs: Iterable[StoredObject], viewer: str
-              ) -> list[dict[str, Any]]:
-        objs = list(objs)
-        rows = t.refs(o.id for o in objs)
-        managers = {rows[o.id].manager if o.id in rows else o.owner for o in objs}
-        avail = t.availability(managers)
-        out = []
-        for o in objs:
-            r = rows.get(o.id)
-            manager = r.manager if r is not None else o.owner
-            common: dict[str, Any] = {
-                "manager": manager,
-                "base_url": r.uss_base_url if r is not None else f"{NATIVE_BASE_URL}/{o.owner}",
-                "version": r.version if r is not None else 1,
-                "availability": avail.get(manager, ("Unknown", ""))[0],
-                # a USS gets an OVN from the details of the entity's manager; of an object
-                # written through the native API, the DSS is that source (every party of
-                # the native API reads every version): its OVN is shown to every caller
-                "show_ovn": r is None or viewer == o.owner,
-            }
-            if isinstance(o, Operation):
-                out.append(operation_ref(
-                    o, state=r.state if r is not None else None,
-                    subscription_id=r.subscription_id if r is not None else None, **common))
-            else:
-                out.append(constraint_ref(o, **common))
-        return out
-
-    def _kind_objs(self, rows: Iterable[ObjectRow], kind: str) -> list[StoredObject]:
-        return [r.obj for r in rows if r.kind == kind and r.obj is not None]
-
-    def _state_of(self, t: Tables, uss: str) -> str:
-        """A USS's availability (from a cache of :attr:`availability_cache_s`)."""
-        now = time.monotonic()
-        hit = self._availability.get(uss)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        state = t.availability([uss]).get(uss, ("Unknown", ""))[0]
-        if len(self._availability) > 100_000:
-            self._availability.clear()
-        self._availability[uss] = (now + self.availability_cache_s, state)
-        return state
-
-    def _check_down(self, t: Tables, caller: Caller, what: str) -> None:
-        if self._state_of(t, caller.sub) == "Down":
-            raise DssError(412, f"{caller.sub} is marked Down in the DSS: it may not {what}",
-                           "USS_DOWN")
 
     # -- references: reads ------------------------------------------------------------------
 
@@ -192,7 +96,7 @@ class Dss:
         ext = params.extents(body, now, limits=self.limits)
         state = body.get("state")
         if state not in CORE_STATE:
-            raise _bad(f"state must be one of {', '.join(CORE_STATE)}", "BAD_STATE")
+            raise bad(f"state must be one of {', '.join(CORE_STATE)}", "BAD_STATE")
         base = params.url(body)
         key = _key(body.get("key"))
         sub_id = body.get("subscription_id")
@@ -207,7 +111,7 @@ class Dss:
                 raise DssError(403, "notify_for_constraints needs utm.constraint_processing",
                                "MISSING_SCOPE")
         if sub_id is None and new_sub is None and state != "Accepted":
-            raise _bad(f"an intent {state} needs subscription_id or new_subscription",
+            raise bad(f"an intent {state} needs subscription_id or new_subscription",
                        "SUBSCRIPTION_REQUIRED")
         party = party_for(caller.sub)
         who = Principal(party, frozenset())
@@ -236,9 +140,9 @@ class Dss:
             if sub_id is not None:
                 sub = t.subscription(str(sub_id))
                 if sub is None or sub.manager != caller.sub:
-                    raise _bad(f"no subscription {sub_id} of {caller.sub}", "BAD_SUBSCRIPTION")
+                    raise bad(f"no subscription {sub_id} of {caller.sub}", "BAD_SUBSCRIPTION")
                 if not sub.notify_ops:
-                    raise _bad(f"subscription {sub_id} does not notify for operational "
+                    raise bad(f"subscription {sub_id} does not notify for operational "
                                "intents", "BAD_SUBSCRIPTION")
             constraints = (sub.notify_constraints if sub is not None
                            else new_sub is not None and new_sub[1])
@@ -392,200 +296,6 @@ class Dss:
 
         return await self._run(job)
 
-    # -- subscriptions ----------------------------------------------------------------------
-
-    def _put_sub(self, t: Tables, old: SubRow | None, volumes: Iterable[Volume4D],
-                 url: str, ops: bool, constraints: bool, *, implicit: bool, exists: bool,
-                 sub_id: str | None = None, manager: str | None = None) -> SubRow:
-        vols = tuple(volumes)
-        row = SubRow(
-            id=old.id if old is not None else str(sub_id),
-            manager=old.manager if old is not None else str(manager),
-            version=new_version(),
-            notification_index=old.notification_index if old is not None else 0,
-            uss_base_url=url, notify_ops=ops, notify_constraints=constraints,
-            implicit=implicit, extents=[volume_to_f3548(v) for v in vols],
-            min_lat=lat_band(vols)[0], max_lat=lat_band(vols)[1],
-            time_start_s=min(v.time.start_s for v in vols),
-            time_end_s=max(v.time.end_s for v in vols))
-        t.put_subscription(row, exists=exists)
-        return row
-
-    def _drop_implicit(self, t: Tables, sub_id: str, eid: str) -> None:
-        sub = t.subscription(sub_id)
-        if sub is not None and sub.implicit and set(t.dependents(sub_id)) <= {eid}:
-            t.delete_subscription(sub_id)
-
-    def _sub_json(self, t: Tables, s: SubRow) -> dict[str, Any]:
-        return {
-            "id": s.id, "version": s.version, "notification_index": s.notification_index,
-            "time_start": time_json(_dt(s.time_start_s)),
-            "time_end": time_json(_dt(s.time_end_s), end=True),
-            "uss_base_url": s.uss_base_url,
-            "notify_for_operational_intents": s.notify_ops,
-            "notify_for_constraints": s.notify_constraints,
-            "implicit_subscription": s.implicit,
-            "dependent_operational_intents": t.dependents(s.id),
-        }
-
-    def _sub_extents(self, body: Mapping[str, Any], now: datetime) -> Volume4D:
-        raw = body.get("extents")
-        if raw is None:
-            raise _bad("extents is required", "MISSING_FIELD")
-        v = params.area_of_interest({"area_of_interest": raw},
-                                    limits=self.limits).volumes[0]
-        start = v.time.start or now
-        end = v.time.end or start + timedelta(seconds=self.limits.max_subscription_s)
-        if end <= now:
-            raise _bad("extents: the end time may not be in the past", "ENDS_IN_PAST")
-        if end <= start:
-            raise _bad("extents: time_end must be after time_start", "BAD_TIME")
-        if (end - start).total_seconds() > self.limits.max_subscription_s:
-            raise _bad(f"extents: a subscription lasts at most "
-                       f"{self.limits.max_subscription_s / 3600:.0f} h", "TOO_LONG")
-        return Volume4D(v.outline, v.alt_lower_m, v.alt_upper_m, TimeInterval(start, end))
-
-    async def put_subscription(self, caller: Caller, sid: str, version: str | None,
-                               data: object) -> dict[str, Any]:
-        """Create (``version`` None) or update a subscription."""
-        params.entity(sid, "subscriptionid")
-        body = params.body_of(data)
-        now = self.now()
-        vol = self._sub_extents(body, now)
-        url = params.url(body)
-        ops = params.flag(body, "notify_for_operational_intents")
-        cons = params.flag(body, "notify_for_constraints")
-        if not ops and not cons:
-            raise _bad("ask for notifications of operational intents or constraints (or both)",
-                       "NO_NOTIFICATIONS")
-        if ops and not caller.has(SC):
-            raise DssError(403, "notify_for_operational_intents needs "
-                           "utm.strategic_coordination", "MISSING_SCOPE")
-        if cons and not caller.has(CP):
-            raise DssError(403, "notify_for_constraints needs utm.constraint_processing",
-                           "MISSING_SCOPE")
-        probe = params.probe((vol,))
-        party = party_for(caller.sub)
-
-        def job(tx: Tx, pending: Pending) -> dict[str, Any]:
-            t = Tables(tx.conn)
-            old = t.subscription(sid)
-            if version is None and old is not None:
-                raise DssError(409, f"subscription {sid} already exists", "ID_IN_USE")
-            if version is not None:
-                if old is None:
-                    raise DssError(404, f"no subscription {sid}", "NOT_FOUND")
-                if old.manager != caller.sub:
-                    raise DssError(403, f"subscription {sid} belongs to another USS",
-                                   "NOT_OWNER")
-                if old.version != version:
-                    raise DssError(409, f"subscription {sid} is not at version {version}",
-                                   "VERSION_MISMATCH")
-            elif (t.count_subscriptions(caller.sub, now.timestamp())
-                  >= self.limits.max_subscriptions_per_uss):
-                raise DssError(429, "too many subscriptions", "TOO_MANY_SUBSCRIPTIONS")
-            row = self._put_sub(t, old, [vol], url, ops, cons,
-                                implicit=old.implicit if old is not None else False,
-                                exists=old is not None, sub_id=sid, manager=caller.sub)
-            met = self.service.meeting(probe)
-            out: dict[str, Any] = {"subscription": self._sub_json(t, row)}
-            if ops:
-                out["operational_intent_references"] = self._refs(
-                    t, [o for o in self._kind_objs(met, "operation")
-                        if isinstance(o, Operation) and o.binding], party)
-            if cons:
-                out["constraint_references"] = self._refs(t, self._kind_objs(met, "zone"),
-                                                          party)
-            return out
-
-        return await self._run(job)
-
-    def get_subscription(self, caller: Caller, sid: str) -> dict[str, Any]:
-        """One subscription of the caller."""
-        params.entity(sid, "subscriptionid")
-        with self.service.store.read() as tx:
-            t = Tables(tx.conn)
-            sub = t.subscription(sid)
-            if sub is None:
-                raise DssError(404, f"no subscription {sid}", "NOT_FOUND")
-            if sub.manager != caller.sub:
-                raise DssError(403, f"subscription {sid} belongs to another USS", "NOT_OWNER")
-            return self._sub_json(t, sub)
-
-    def query_subscriptions(self, caller: Caller, data: object) -> list[dict[str, Any]]:
-        """The caller's live subscriptions meeting the area of interest."""
-        probe = params.area_of_interest(params.body_of(data), limits=self.limits)
-        vols = probe.volumes
-        with self.service.store.read() as tx:
-            t = Tables(tx.conn)
-            found = t.subscriptions_near(
-                lat=lat_band(vols), time_s=(vols[0].time.start_s, vols[0].time.end_s),
-                now_s=self.now().timestamp(), manager=caller.sub)
-            return [self._sub_json(t, s) for s in found if self.volumes.meets(s, vols)]
-
-    async def delete_subscription(self, caller: Caller, sid: str, version: str
-                                  ) -> dict[str, Any]:
-        """Delete a subscription at ``version`` (not while intents depend on it)."""
-        params.entity(sid, "subscriptionid")
-
-        def job(tx: Tx, pending: Pending) -> dict[str, Any]:
-            t = Tables(tx.conn)
-            sub = t.subscription(sid)
-            if sub is None:
-                raise DssError(404, f"no subscription {sid}", "NOT_FOUND")
-            if sub.manager != caller.sub:
-                raise DssError(403, f"subscription {sid} belongs to another USS", "NOT_OWNER")
-            if sub.version != version:
-                raise DssError(409, f"subscription {sid} is not at version {version}",
-                               "VERSION_MISMATCH")
-            shown = self._sub_json(t, sub)
-            if shown["dependent_operational_intents"]:
-                raise _bad(f"operational intents depend on subscription {sid}",
-                           "SUBSCRIPTION_IN_USE")
-            t.delete_subscription(sid)
-            return {"subscription": shown}
-
-        return await self._run(job)
-
-    # -- USS availability and reports -------------------------------------------------------
-
-    def get_availability(self, uss: str) -> dict[str, Any]:
-        """A USS's availability (``Unknown`` until set)."""
-        with self.service.store.read() as tx:
-            a, v = Tables(tx.conn).availability([uss]).get(uss, ("Unknown", ""))
-        return {"status": {"uss": uss, "availability": a}, "version": v}
-
-    async def set_availability(self, uss: str, data: object) -> dict[str, Any]:
-        """Set a USS's availability, replacing ``old_version``."""
-        body = params.body_of(data)
-        availability = body.get("availability")
-        if availability not in _AVAILABILITY:
-            raise _bad(f"availability must be one of {', '.join(_AVAILABILITY)}",
-                       "BAD_AVAILABILITY")
-        old_version = body.get("old_version", "")
-        if not isinstance(old_version, str):
-            raise _bad("old_version must be a string", "BAD_VERSION")
-
-        def job(tx: Tx, pending: Pending) -> dict[str, Any]:
-            t = Tables(tx.conn)
-            cur = t.availability([uss]).get(uss)
-            if (cur[1] if cur is not None else "") != old_version:
-                raise _bad(f"the availability of {uss} is not at version {old_version!r}",
-                           "VERSION_MISMATCH")
-            version = new_version()
-            t.set_availability(uss, str(availability), version, exists=cur is not None)
-            self._availability.pop(uss, None)
-            return {"status": {"uss": uss, "availability": availability}, "version": version}
-
-        return await self._run(job)
-
-    def report(self, caller: Caller, data: object) -> dict[str, Any]:
-        """Take a USS's report of a communication problem; it gets an id."""
-        body = params.body_of(data)
-        if not isinstance(body.get("exchange"), Mapping):
-            raise _bad("exchange is required", "MISSING_FIELD")
-        return {**body, "report_id": str(uuid.uuid4())}
-
 
 def _what(kind: str) -> str:
     return "operational intent" if kind == "operation" else "constraint"
@@ -595,11 +305,7 @@ def _key(raw: object) -> frozenset[str]:
     if raw is None:
         return frozenset()
     if not isinstance(raw, list) or not all(isinstance(k, str) for k in raw):
-        raise _bad("key must be a list of OVNs", "BAD_KEY")
+        raise bad("key must be a list of OVNs", "BAD_KEY")
     return frozenset(raw)
 
 
-def _dt(epoch_s: float) -> datetime | None:
-    if epoch_s in (float("inf"), float("-inf")):
-        return None
-    return datetime.fromtimestamp(epoch_s, UTC)
