@@ -127,3 +127,24 @@ def test_the_dss_needs_a_key_and_an_audience(tmp_path: Path) -> None:
     with (pytest.raises(ValidationError, match="dss_public_key"),
           open_world(f"sqlite:///{tmp_path / 'x.db'}", settings=settings)):
         pass
+
+
+def test_the_states_move_as_the_standard_says(dss: Dss) -> None:
+    h = dss.auth("uss1", SC)
+    e = str(uuid.uuid4())
+    new_sub = {"uss_base_url": "https://uss1.example.com"}
+    r = dss.call("PUT", OI, entityid=e, headers=h, body=_intent())
+    ovn = r.json()["operational_intent_reference"]["ovn"]
+    for state, status in (("Activated", 200), ("Accepted", 400), ("Nonconforming", 200),
+                          ("Activated", 200), ("Contingent", 200), ("Activated", 400),
+                          ("Contingent", 200)):
+        r = dss.call("PUT", OI + "/{ovn}", entityid=e, ovn=ovn, headers=h,
+                     body=_intent(state=state, new_subscription=new_sub))
+        assert r.status_code == status, (state, r.text)
+        if status == 200:
+            ref = r.json()["operational_intent_reference"]
+            assert ref["state"] == state and ref["ovn"] != ovn
+            ovn = ref["ovn"]
+    r = dss.call("DELETE", OI + "/{ovn}", entityid=e, ovn=ovn, headers=h)
+    assert r.status_code == 200
+    assert r.json()["operational_intent_reference"]["state"] == "Contingent"

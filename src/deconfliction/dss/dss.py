@@ -41,8 +41,10 @@ from deconfliction.dss.errors import DssError
 from deconfliction.dss.notify import subscribers
 from deconfliction.dss.refs import (
     CORE_STATE,
+    NEXT_STATES,
     REQUIRES_KEY,
     constraint_ref,
+    f3548_state,
     operation_ref,
     party_for,
 )
@@ -134,6 +136,10 @@ class Dss(SubscriptionEndpoints):
                 if cur.obj.version != ovn:
                     raise DssError(409, f"operational intent {eid} is not at OVN {ovn}",
                                    "VERSION_MISMATCH")
+                was = ref.state if ref is not None and ref.state else f3548_state(
+                    cur.obj.state)
+                if state not in NEXT_STATES.get(was, frozenset()):
+                    raise bad(f"an intent {was} cannot become {state}", "BAD_TRANSITION")
             if state in REQUIRES_KEY:
                 self._check_down(t, caller, f"put an intent in state {state}")
             sub: SubRow | None = None

@@ -27,6 +27,7 @@ from deconfliction.formats._fields import iso_z
 
 __all__ = [
     "CORE_STATE",
+    "NEXT_STATES",
     "NO_SUBSCRIPTION",
     "REQUIRES_KEY",
     "constraint_ref",
@@ -52,6 +53,14 @@ CORE_STATE = {
 }
 #: F3548 states whose writes need a key, and whose intents must be in others' keys
 REQUIRES_KEY = frozenset({"Accepted", "Activated"})
+#: F3548 state -> the states an intent in it may be updated to (an intent ends by deletion:
+#: ``Contingent`` must end, and nothing goes back to ``Accepted`` once flying)
+NEXT_STATES = {
+    "Accepted": frozenset({"Accepted", "Activated", "Nonconforming", "Contingent"}),
+    "Activated": frozenset({"Activated", "Nonconforming", "Contingent"}),
+    "Nonconforming": frozenset({"Activated", "Nonconforming", "Contingent"}),
+    "Contingent": frozenset({"Contingent"}),
+}
 #: open time ends of native objects, as F3548 needs both
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
