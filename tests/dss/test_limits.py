@@ -148,3 +148,25 @@ def test_the_states_move_as_the_standard_says(dss: Dss) -> None:
     r = dss.call("DELETE", OI + "/{ovn}", entityid=e, ovn=ovn, headers=h)
     assert r.status_code == 200
     assert r.json()["operational_intent_reference"]["state"] == "Contingent"
+
+
+def test_reports_are_kept_and_nan_is_not_json(dss: Dss) -> None:
+    from deconfliction.dss.rows import Tables
+
+    report = {"exchange": {"url": "https://uss2.example.com/uss/v1/operational_intents/x",
+                           "method": "GET", "headers": [], "recorder_role": "Client",
+                           "request_time": circle4d(*HERE)["time_start"],
+                           "request_source": "uss1", "problem": "no answer"}}
+    r = dss.call("POST", "/reports", headers=dss.auth("uss1", SC), body=report)
+    assert r.status_code == 201, r.text
+    rid = r.json()["report_id"]
+    bad = {"exchange": {**report["exchange"], "recorder_role": "Bystander"}}
+    assert dss.call("POST", "/reports", headers=dss.auth("uss1", SC),
+                    body=bad).status_code == 400
+    with dss.world.service.store.read() as tx:
+        kept = Tables(tx.conn).report(rid)
+    assert kept is not None and kept["exchange"]["problem"] == "no answer"
+    r = dss.world.client.post("/dss/v1/reports", headers={
+        **dss.auth("uss1", SC), "Content-Type": "application/json"},
+        content=b'{"exchange": {"x": NaN}}')
+    assert r.status_code == 400

@@ -10,7 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from deconfliction.store.tables import dss_availability, dss_refs, dss_subscriptions
+from deconfliction.store.tables import (
+    dss_availability,
+    dss_refs,
+    dss_reports,
+    dss_subscriptions,
+)
 
 __all__ = ["RefRow", "SubRow", "Tables"]
 
@@ -123,6 +128,20 @@ class Tables:
         else:
             self.conn.execute(dss_availability.insert(),
                               {"uss": uss, "availability": availability, "version": version})
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def add_report(self, report_id: str, reporter: str, received_at: str,
+                   body: dict[str, Any]) -> None:
+        """Keep a USS's report."""
+        self.conn.execute(dss_reports.insert(), {"id": report_id, "reporter": reporter,
+                                                 "received_at": received_at, "body": body})
+
+    def report(self, report_id: str) -> dict[str, Any] | None:
+        """A kept report's body, or ``None``."""
+        r = self.conn.execute(sa.select(dss_reports.c.body).where(
+            dss_reports.c.id == report_id)).first()
+        return None if r is None else dict(r.body)
 
     # -- subscriptions ----------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from deconfliction.channel.commit import Pending
+from deconfliction.core.errors import DeconflictionError
 from deconfliction.core.objects import Operation, new_version
-from deconfliction.core.timeinterval import TimeInterval
+from deconfliction.core.timeinterval import TimeInterval, parse_utc
 from deconfliction.core.volume import Volume4D
 from deconfliction.dss import params
 from deconfliction.dss.auth import CP, SC, Caller
@@ -182,11 +183,45 @@ class SubscriptionEndpoints(DssBase):
 
         return await self._run(job)
 
-    def report(self, caller: Caller, data: object) -> dict[str, Any]:
-        """Take a USS's report of a communication problem; it gets an id."""
+    async def report(self, caller: Caller, data: object) -> dict[str, Any]:
+        """Keep a USS's report of a communication problem; it gets an id."""
         body = params.body_of(data)
-        if not isinstance(body.get("exchange"), Mapping):
-            raise bad("exchange is required", "MISSING_FIELD")
-        return {**body, "report_id": str(uuid.uuid4())}
+        _exchange(body.get("exchange"))
+        out = {**body, "report_id": str(uuid.uuid4())}
+        at = self.now().isoformat()
+
+        def job(tx: Tx, pending: Pending) -> dict[str, Any]:
+            Tables(tx.conn).add_report(out["report_id"], caller.sub, at, out)
+            return out
+
+        return await self._run(job)
 
 
+def _exchange(raw: object) -> None:
+    """Check an ``ExchangeRecord`` (400 naming the first field at fault)."""
+    if not isinstance(raw, Mapping):
+        raise bad("exchange is required", "MISSING_FIELD")
+    for key in ("url", "method", "request_source"):
+        if not isinstance(raw.get(key), str):
+            raise bad(f"exchange.{key} must be a string", "BAD_REPORT")
+    if raw.get("recorder_role") not in ("Client", "Server"):
+        raise bad("exchange.recorder_role must be Client or Server", "BAD_REPORT")
+    for key in ("request_time", "response_time"):
+        t = raw.get(key)
+        if key == "request_time" or t is not None:
+            if not (isinstance(t, Mapping) and t.get("format") == "RFC3339"
+                    and isinstance(t.get("value"), str)):
+                raise bad(f"exchange.{key} must be an RFC3339 Time", "BAD_REPORT")
+            try:
+                parse_utc(str(t["value"]), f"exchange.{key}")
+            except DeconflictionError:
+                raise bad(f"exchange.{key} is not an RFC3339 time", "BAD_REPORT") from None
+    headers = raw.get("headers", [])
+    if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
+        raise bad("exchange.headers must be a list of strings", "BAD_REPORT")
+    for key in ("request_body", "response_body", "problem"):
+        if key in raw and not isinstance(raw[key], str):
+            raise bad(f"exchange.{key} must be a string", "BAD_REPORT")
+    code = raw.get("response_code", 0)
+    if not isinstance(code, int) or isinstance(code, bool) or not -2**31 <= code < 2**31:
+        raise bad("exchange.response_code must be a 32-bit integer", "BAD_REPORT")

@@ -16,7 +16,7 @@ the code reads and writes, and a test checks that the migrated database matches 
   besides the objects (:mod:`deconfliction.dss`): each reference's manager, USS base URL,
   F3548 state, numeric version and subscription; subscriptions (extents as F3548 JSON, a
   latitude band and a time window for a coarse prefilter, the notification index); USS
-  availability.
+  availability; the reports USSs send of communication problems.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from deconfliction.core.objects import OperationState
 __all__ = [
     "dss_availability",
     "dss_refs",
+    "dss_reports",
     "dss_subscriptions",
     "ledger",
     "messages",
@@ -185,6 +186,15 @@ dss_subscriptions = sa.Table(
     sa.Column("time_end_s", sa.Float, nullable=False),
     sa.Index("ix_dss_subscriptions_time", "time_end_s", "time_start_s"),
     sa.Index("ix_dss_subscriptions_manager", "manager"),
+)
+
+dss_reports = sa.Table(
+    "dss_reports",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("reporter", sa.String(256), nullable=False),
+    sa.Column("received_at", sa.String(40), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
 )
 
 dss_availability = sa.Table(

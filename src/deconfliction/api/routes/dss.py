@@ -60,10 +60,14 @@ def caller(request: Request, operation: str) -> Caller:
     return require(verifier.verify(request.headers.get("authorization")), operation)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 async def _json(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)  # NaN and Infinity are not JSON
     except ValueError:
         raise DssError(400, "the request body is not JSON", "BAD_JSON") from None
 
@@ -207,7 +211,7 @@ async def delete_subscription(request: Request, subscriptionid: str, version: st
 async def make_report(request: Request) -> JSONResponse:
     who = caller(request, "makeDssReport")
     body = await _json(request)
-    return _ok(_dss(request).report(who, body), 201)
+    return _ok(await _dss(request).report(who, body), 201)
 
 
 @router.get("/uss_availability/{uss_id}")

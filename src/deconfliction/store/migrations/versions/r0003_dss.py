@@ -1,5 +1,6 @@
 """The ASTM F3548-21 DSS: what the standard keeps besides the volumes of operations (its
-operational intents) and zones (its constraints): references, subscriptions, USS availability.
+operational intents) and zones (its constraints): references, subscriptions, USS availability,
+USSs' reports.
 
 Revision ID: 0003
 Revises: 0002
@@ -49,6 +50,13 @@ def upgrade() -> None:
                     ["time_end_s", "time_start_s"])
     op.create_index("ix_dss_subscriptions_manager", "dss_subscriptions", ["manager"])
     op.create_table(
+        "dss_reports",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("reporter", sa.String(256), nullable=False),
+        sa.Column("received_at", sa.String(40), nullable=False),
+        sa.Column("body", sa.JSON, nullable=False),
+    )
+    op.create_table(
         "dss_availability",
         sa.Column("uss", sa.String(256), primary_key=True),
         sa.Column("availability", sa.String(16), nullable=False),
@@ -57,5 +65,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("dss_availability", "dss_subscriptions", "dss_refs"):
+    for table in ("dss_availability", "dss_reports", "dss_subscriptions", "dss_refs"):
         op.drop_table(table)
