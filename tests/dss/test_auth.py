@@ -15,6 +15,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from fastapi.routing import APIRoute
+from starlette.routing import Mount
 
 from deconfliction.dss.auth import ALL_SCOPES, SCOPES
 from dss.kit import SPEC, Dss, keypair, token
@@ -52,6 +53,8 @@ def app_routes(found: list[Any], prefix: str = "") -> set[tuple[str, str]]:
     for r in found:
         if hasattr(r, "original_router"):  # FastAPI >= 0.16x: routers included lazily
             out |= app_routes(r.original_router.routes, prefix + r.include_context.prefix)
+        elif isinstance(r, Mount) and hasattr(r.app, "routes"):  # a sub-application
+            out |= app_routes(r.app.routes, prefix + r.path)
         elif isinstance(r, APIRoute):
             out |= {(m, prefix + r.path) for m in r.methods - {"HEAD"}}
     return out

@@ -16,7 +16,9 @@ HERE = (33.50, 38.60)
 
 def test_of_concurrent_overlapping_intents_with_empty_keys_exactly_one_is_accepted(
         dss: Dss) -> None:
-    logic: DssLogic = dss.world.client.app.state.dss  # type: ignore[attr-defined]
+    (mount,) = [r for r in dss.world.client.app.routes  # type: ignore[attr-defined]
+                if getattr(r, "path", "") == "/dss/v1"]
+    logic: DssLogic = mount.app.state.dss
     service = dss.world.service
     head = service.versions()
     body = {"extents": [circle4d(*HERE, 300.0)], "state": "Accepted", "key": [],

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deconfliction.api import errors
@@ -134,9 +135,14 @@ def _install_dss(app: FastAPI, service: Service, settings: Settings) -> None:
     except (OSError, ValueError) as err:
         raise ValidationError("BAD_SETTING", f"cannot read the DSS token key: {err}",
                               "dss_public_key") from None
-    app.state.dss_verifier = verifier
-    app.state.dss = Dss(service)
-    app.include_router(dss.router)
+    # a sub-application mounted first: a DSS request matches one prefix instead of being
+    # tried against every route of the native API (~0.5 ms a request), and a native request
+    # pays one prefix check
+    sub = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    sub.state.dss_verifier = verifier
+    sub.state.dss = Dss(service)
+    sub.include_router(dss.router)
+    app.router.routes.insert(0, Mount(dss.PREFIX, app=sub))
 
 
 def create_app(service: Service, settings: Settings | None = None, *,

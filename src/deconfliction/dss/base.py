@@ -4,6 +4,8 @@ native objects, references as JSON, USS availability and subscription rows."""
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -53,8 +55,21 @@ class DssBase:
         #: another process on this database is seen within this many seconds
         self.availability_cache_s = 1.0
         self._availability: dict[str, tuple[float, str]] = {}
+        self._random = b""
+        self._random_lock = threading.Lock()
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def new_ovn(self) -> str:
+        """A fresh OVN: 12 random bytes in hex, as :func:`~deconfliction.core.objects.
+        new_version` makes them, from a pool of ``os.urandom`` bytes refilled 4 KiB at a
+        time. (One ``getrandom`` call per write releases the GIL on the event loop, and
+        getting it back from the busy writer thread costs up to a switch interval.)"""
+        with self._random_lock:
+            if len(self._random) < 12:
+                self._random = os.urandom(4096)
+            out, self._random = self._random[:12], self._random[12:]
+        return out.hex()
 
     def now(self) -> datetime:
         """The service's clock."""

@@ -118,6 +118,7 @@ class Dss(SubscriptionEndpoints):
         party = party_for(caller.sub)
         who = Principal(party, frozenset())
         op = Operation(id=eid, name="", owner=party, volumes=ext.volumes,
+                       version=self.new_ovn(),
                        state=CORE_STATE[str(state)])
 
         def job(tx: Tx, pending: Pending) -> dict[str, Any]:
@@ -229,7 +230,7 @@ class Dss(SubscriptionEndpoints):
         base = params.url(body)
         party = party_for(caller.sub)
         who = Principal(party, frozenset())
-        zone = Zone(id=eid, name="", owner=party, volumes=ext.volumes)
+        zone = Zone(id=eid, name="", owner=party, volumes=ext.volumes, version=self.new_ovn())
 
         def job(tx: Tx, pending: Pending) -> dict[str, Any]:
             t = Tables(tx.conn)

@@ -20,9 +20,11 @@ from deconfliction.dss.auth import Caller, TokenVerifier, require
 from deconfliction.dss.dss import Dss
 from deconfliction.dss.errors import DssError, from_domain
 
-__all__ = ["router"]
+__all__ = ["PREFIX", "router"]
 
-router = APIRouter(prefix="/dss/v1", include_in_schema=False)
+#: where the app mounts this router (see ``api.app``)
+PREFIX = "/dss/v1"
+router = APIRouter(include_in_schema=False)
 P = ParamSpec("P")
 OI = "/operational_intent_references"
 CR = "/constraint_references"
