@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
+from api.world import Clock
 from deconfliction.dss.auth import Caller
 from deconfliction.dss.dss import Dss as DssLogic
 from deconfliction.dss.errors import DssError
@@ -41,3 +43,42 @@ def test_of_concurrent_overlapping_intents_with_empty_keys_exactly_one_is_accept
     with service.store.read() as tx:
         kinds = [e["kind"] for e in tx.ledger_entries()]
     assert kinds.count("operation.created") == 1
+
+
+def test_a_subscription_written_by_another_process_is_notified(tmp_path: Path) -> None:
+    """Two services on one database (as ``serve --workers 2``): each keeps subscriptions in
+    memory and must see those the other writes, and their deletion."""
+    from deconfliction.channel.service import Service
+    from deconfliction.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    one, two = Service(open_store(url), clock=Clock()), Service(open_store(url), clock=Clock())
+    try:
+        a, b = DssLogic(one), DssLogic(two)
+        uss = Caller("uss1", frozenset({SC}))
+        sub = {"extents": circle4d(*HERE, 5_000.0, start_h=0.5, end_h=6.0),
+               "uss_base_url": "https://uss1.example.com",
+               "notify_for_operational_intents": True}
+        body = {"extents": [circle4d(*HERE, 300.0)], "state": "Accepted",
+                "uss_base_url": "https://uss1.example.com"}
+
+        async def main() -> None:
+            r = await a.put_intent(uss, str(uuid.uuid4()), None, body)  # a's cache: none
+            assert r["subscribers"] == []
+            sid = str(uuid.uuid4())
+            s = await b.put_subscription(uss, sid, None, sub)
+            r = await a.put_intent(uss, str(uuid.uuid4()), None, {**body, "key": [
+                r["operational_intent_reference"]["ovn"]]})
+            assert r["subscribers"][0]["subscriptions"] == [
+                {"subscription_id": sid, "notification_index": 1}]
+            await b.delete_subscription(uss, sid, s["subscription"]["version"])
+            nonconforming = {**body, "state": "Nonconforming",
+                             "new_subscription": {"uss_base_url": "https://u.example.com"}}
+            r = await a.put_intent(uss, str(uuid.uuid4()), None, nonconforming)
+            assert sid not in {x["subscription_id"] for n in r["subscribers"]
+                               for x in n["subscriptions"]}
+
+        asyncio.run(main())
+    finally:
+        one.store.close()
+        two.store.close()

@@ -155,12 +155,14 @@ class DssBase:
             time_start_s=min(v.time.start_s for v in vols),
             time_end_s=max(v.time.end_s for v in vols))
         t.put_subscription(row, exists=exists)
+        self.volumes.invalidate()
         return row
 
     def _drop_implicit(self, t: Tables, sub_id: str, eid: str) -> None:
         sub = t.subscription(sub_id)
         if sub is not None and sub.implicit and set(t.dependents(sub_id)) <= {eid}:
             t.delete_subscription(sub_id)
+            self.volumes.invalidate()
 
     def _sub_json(self, t: Tables, s: SubRow) -> dict[str, Any]:
         return {

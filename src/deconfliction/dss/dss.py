@@ -176,7 +176,8 @@ class Dss(SubscriptionEndpoints):
             if old_sub is not None and old_sub != final_sub:
                 self._drop_implicit(t, old_sub, eid)
             old_vols = cur.obj.volumes if cur is not None and cur.obj is not None else ()
-            notify = subscribers(t, self.volumes, (*old_vols, *ext.volumes), "operation",
+            notify = subscribers(t, self.volumes, pending, (*old_vols, *ext.volumes),
+                                 "operation",
                                  now.timestamp())
             row = RefRow(eid, "operation", caller.sub, base, str(state),
                          ref.version + 1 if ref is not None else 1, final_sub)
@@ -252,7 +253,7 @@ class Dss(SubscriptionEndpoints):
             self.service.save_job(who, zone, expected_version=ovn, create=ovn is None,
                                   seen=seen, override=ATTESTATION).fn(tx, pending)
             old_vols = cur.obj.volumes if cur is not None and cur.obj is not None else ()
-            notify = subscribers(t, self.volumes, (*old_vols, *ext.volumes), "zone",
+            notify = subscribers(t, self.volumes, pending, (*old_vols, *ext.volumes), "zone",
                                  now.timestamp())
             row = RefRow(eid, "zone", caller.sub, base, None,
                          ref.version + 1 if ref is not None else 1, None)
@@ -296,7 +297,8 @@ class Dss(SubscriptionEndpoints):
             t.delete_ref(eid)
             if ref is not None and ref.subscription_id is not None:
                 self._drop_implicit(t, ref.subscription_id, eid)
-            notify = subscribers(t, self.volumes, obj.volumes, kind, now.timestamp())
+            notify = subscribers(t, self.volumes, pending, obj.volumes, kind,
+                                 now.timestamp())
             name = ("operational_intent_reference" if kind == "operation"
                     else "constraint_reference")
             return {"subscribers": notify, name: shown}

@@ -24,10 +24,31 @@ def lat_band(volumes: Iterable[Volume4D]) -> tuple[float, float]:
 
 
 class SubscriptionVolumes:
-    """The volumes of subscriptions, parsed once per (id, version)."""
+    """The live subscriptions of this process's memory, with their volumes parsed once per
+    (id, version); reloaded when the subscriptions' generation in the database moved,
+    which is checked once per group-commit batch (every write job of one batch shares its
+    ``batch`` object) and after :meth:`invalidate` (this process wrote a subscription)."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], tuple[Volume4D, ...]] = {}
+        self._batch: object | None = None
+        self._generation: str | None = None
+        self._subs: list[SubRow] = []
+
+    def invalidate(self) -> None:
+        """A subscription was written: read them again before the next use."""
+        self._batch = None
+        self._generation = None
+
+    def live(self, tables: Tables, batch: object, now_s: float) -> list[SubRow]:
+        """The live subscriptions (as of this batch)."""
+        if batch is not self._batch:
+            self._batch = batch
+            generation = tables.generation()
+            if generation != self._generation:
+                self._subs = tables.live_subscriptions(now_s)
+                self._generation = generation
+        return [s for s in self._subs if s.time_end_s > now_s]
 
     def of(self, sub: SubRow) -> tuple[Volume4D, ...]:
         """``sub``'s volumes."""
@@ -44,15 +65,18 @@ class SubscriptionVolumes:
         return any(check_volumes(a, b) is not None for a in self.of(sub) for b in volumes)
 
 
-def subscribers(tables: Tables, cache: SubscriptionVolumes, volumes: Sequence[Volume4D],
-                kind: str, now_s: float) -> list[dict[str, Any]]:
+def subscribers(tables: Tables, cache: SubscriptionVolumes, batch: object,
+                volumes: Sequence[Volume4D], kind: str, now_s: float) -> list[dict[str, Any]]:
     """Advance the index of every subscription to notify of a change of a ``kind``
     ("operation" or "zone") entity over ``volumes``; the ``SubscriberToNotify`` list."""
     if not volumes:
         return []
     t0 = min(v.time.start_s for v in volumes)
     t1 = max(v.time.end_s for v in volumes)
-    found = tables.subscriptions_near(lat=lat_band(volumes), time_s=(t0, t1), now_s=now_s)
+    lat0, lat1 = lat_band(volumes)
+    found = [s for s in cache.live(tables, batch, now_s)
+             if s.time_start_s < t1 and s.time_end_s > t0 and s.max_lat >= lat0
+             and s.min_lat <= lat1]
     hits = [s for s in found
             if (s.notify_ops if kind == "operation" else s.notify_constraints)
             and cache.meets(s, volumes)]

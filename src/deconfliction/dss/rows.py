@@ -3,6 +3,7 @@ written on the connection of a service transaction."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from deconfliction.store.tables import (
     dss_refs,
     dss_reports,
     dss_subscriptions,
+    meta,
 )
 
 __all__ = ["RefRow", "SubRow", "Tables"]
@@ -29,6 +31,11 @@ _REF = sa.select(dss_refs).where(dss_refs.c.id == sa.bindparam("ref_id"))
 _AVAILABILITY = sa.select(dss_availability).where(
     dss_availability.c.uss == sa.bindparam("uss_id"))
 _INSERT_REF = dss_refs.insert()
+_LIVE_SUBS = sa.select(dss_subscriptions).where(_C.time_end_s > sa.bindparam("now_s"))
+#: changes (to a fresh token) with every write of a subscription: processes keeping the
+#: subscriptions in memory read it to know theirs are current
+_GENERATION = "dss_subscriptions_generation"
+_GET_GENERATION = sa.select(meta.c.value).where(meta.c.key == _GENERATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +173,22 @@ class Tables:
         q = _SUBS_NEAR if manager is None else _SUBS_NEAR.where(_C.manager == manager)
         return [self._sub(r) for r in self.conn.execute(q, binds)]
 
+    def live_subscriptions(self, now_s: float) -> list[SubRow]:
+        """Every subscription that has not ended."""
+        return [self._sub(r) for r in self.conn.execute(_LIVE_SUBS, {"now_s": now_s})]
+
+    def generation(self) -> str:
+        """The subscriptions' generation token ("" before the first write)."""
+        found = self.conn.execute(_GET_GENERATION).scalar_one_or_none()
+        return str(found) if found is not None else ""
+
+    def _touch(self) -> None:
+        token = uuid.uuid4().hex
+        if self.generation():
+            self.conn.execute(meta.update().where(meta.c.key == _GENERATION), {"value": token})
+        else:
+            self.conn.execute(meta.insert(), {"key": _GENERATION, "value": token})
+
     def count_subscriptions(self, manager: str, now_s: float) -> int:
         """Live subscriptions of ``manager``."""
         c = dss_subscriptions.c
@@ -182,10 +205,12 @@ class Tables:
                 dss_subscriptions.update().where(dss_subscriptions.c.id == row.id), values)
         else:
             self.conn.execute(dss_subscriptions.insert(), values)
+        self._touch()
 
     def delete_subscription(self, sub_id: str) -> None:
         """Remove a subscription."""
         self.conn.execute(dss_subscriptions.delete().where(dss_subscriptions.c.id == sub_id))
+        self._touch()
 
     def bump(self, sub_ids: Iterable[str]) -> dict[str, int]:
         """Advance the notification index of each subscription; the new indexes."""

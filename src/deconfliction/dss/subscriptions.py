@@ -147,6 +147,7 @@ class SubscriptionEndpoints(DssBase):
                 raise bad(f"operational intents depend on subscription {sid}",
                            "SUBSCRIPTION_IN_USE")
             t.delete_subscription(sid)
+            self.volumes.invalidate()
             return {"subscription": shown}
 
         return await self._run(job)
