@@ -156,7 +156,15 @@ def keys_from_text(text: str) -> dict[str | None, RSAPublicKey]:
 
 
 def require(caller: Caller, operation: str) -> Caller:
-    """``caller`` if one of ``operation``'s scope sets is granted, else 403."""
+    """``caller`` if one of ``operation``'s scope sets is granted, else 403.
+
+    >>> require(Caller("uss1", frozenset({SC})), "createOperationalIntentReference").sub
+    'uss1'
+    >>> require(Caller("uss1", frozenset({CP})), "createConstraintReference")
+    Traceback (most recent call last):
+    ...
+    deconfliction.dss.errors.DssError: createConstraintReference needs the scope utm.constraint_...
+    """
     allowed = SCOPES[operation]
     if any(s <= caller.scopes for s in allowed):
         return caller

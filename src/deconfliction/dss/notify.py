@@ -18,7 +18,14 @@ __all__ = ["SubscriptionVolumes", "lat_band", "subscribers"]
 
 
 def lat_band(volumes: Iterable[Volume4D]) -> tuple[float, float]:
-    """The latitude band holding every volume's outline."""
+    """The latitude band holding every volume's outline.
+
+    >>> from deconfliction.core.outline import Circle
+    >>> from deconfliction.core.timeinterval import TimeInterval
+    >>> lo, hi = lat_band([Volume4D(Circle(33.5, 38.6, 1_000.0), 0, 100, TimeInterval(None, None))])
+    >>> round(lo, 3), round(hi, 3)
+    (33.491, 33.509)
+    """
     boxes = [bbox_of(v.outline) for v in volumes]
     return min(b.min_lat for b in boxes), max(b.max_lat for b in boxes)
 
