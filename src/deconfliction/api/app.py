@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deconfliction.api import errors
+from deconfliction.api.fastpath import FastWrites
 from deconfliction.api.metrics import Metrics
 from deconfliction.api.routes import (
     channel,
@@ -79,12 +80,16 @@ def _error(status: int, code: str, message: str) -> Response:
 class LimitAndMeasure:
     """Pure ASGI middleware: refuses bodies over ``max_body_bytes`` (413 ``BODY_TOO_LARGE``)
     and chunked bodies without a length (411 ``LENGTH_REQUIRED``); counts and times every
-    request. (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request.)"""
+    request. (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request.)
+    With ``fast``, the two hot write routes are answered by it
+    (:mod:`deconfliction.api.fastpath`)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics,
+                 fast: FastWrites | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.fast = fast
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,6 +118,8 @@ class LimitAndMeasure:
         elif length is None and chunked and method in ("POST", "PUT", "PATCH"):
             await _error(411, "LENGTH_REQUIRED", "send a Content-Length")(
                 scope, receive, send_status)
+        elif self.fast is not None and self.fast.handles(scope):
+            await self.fast(scope, receive, send_status)
         else:
             await self.app(scope, receive, send_status)
         self.metrics.requests.labels(method, str(status[0])).inc()
@@ -142,6 +149,9 @@ def create_app(service: Service, settings: Settings | None = None, *,
         "deconfliction channel (notices, acknowledgements, escalation) and a signed, "
         "hash-chained ledger. Authenticate with `Authorization: Bearer <token>`.",
         lifespan=lifespan,
+        # the service has its own Prometheus metrics; FastAPI's OpenTelemetry hooks would
+        # look at the environment on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.service = service
     app.state.settings = settings
@@ -150,7 +160,8 @@ def create_app(service: Service, settings: Settings | None = None, *,
     errors.install(app)
 
     app.add_middleware(LimitAndMeasure, max_body_bytes=settings.max_body_bytes,
-                       metrics=metrics)
+                       metrics=metrics,
+                       fast=FastWrites(service) if settings.fast_writes else None)
 
     app.state.monitor = reports.LiveMonitor()
     for module in (objects, check, channel, parties, ledger, reports, system):
