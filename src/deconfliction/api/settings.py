@@ -91,6 +91,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhook_timeout_s", float, 5.0, "timeout of one webhook delivery"),
     Setting("webhook_max_backoff_s", float, 300.0, "longest wait between webhook retries"),
     Setting("jwt_ttl_s", int, 3600, "lifetime of JWTs issued by POST /token"),
+    Setting("gc_freeze_s", float, 5.0,
+            "how often what survived Python's young collections is moved out of the cyclic "
+            "garbage collector's reach (gc.freeze), so that its full collections, which grow "
+            "with the stored objects, do not stall requests; 0: never"),
     Setting("log_level", str, "info", "uvicorn log level"),
 )
 
@@ -112,6 +116,7 @@ class Settings:
     webhook_timeout_s: float
     webhook_max_backoff_s: float
     jwt_ttl_s: int
+    gc_freeze_s: float
     log_level: str
 
     @classmethod
