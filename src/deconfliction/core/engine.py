@@ -271,11 +271,7 @@ class ConflictIndex:
     def _meets(b: npt.NDArray[np.float64],
                parts: list[tuple[float, float, float, float]]) -> npt.NDArray[np.bool_]:
         """Which rows' boxes ``b`` (n, 2 boxes, 4; NaN for none) meet any of ``parts``."""
-        hit = np.zeros(len(b), dtype=bool)
-        for p in parts:
-            hit |= ((p[0] <= b[:, :, 2]) & (b[:, :, 0] <= p[2])
-                    & (p[1] <= b[:, :, 3]) & (b[:, :, 1] <= p[3])).any(axis=1)
-        return hit
+        return _boxes_meet(b, np.array(parts, dtype=np.float64))
 
     def _spatial(self, parts: list[tuple[float, float, float, float]]) -> npt.NDArray[np.intp]:
         """Rows whose boxes meet the boxes ``parts`` (any time), in no particular order and
@@ -417,6 +413,21 @@ class ConflictIndex:
                 sep, req, witness,
             )))
         return out
+
+
+@kernels.jit
+def _boxes_meet(b: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Whether each row's one or two boxes ``b[i]`` (``(min_lon, min_lat, max_lon,
+    max_lat)``, NaN for none) meet one of the query boxes ``q``."""
+    n = b.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        for j in range(2):
+            for k in range(q.shape[0]):
+                if (q[k, 0] <= b[i, j, 2] and b[i, j, 0] <= q[k, 2]
+                        and q[k, 1] <= b[i, j, 3] and b[i, j, 1] <= q[k, 3]):
+                    out[i] = True
+    return out
 
 
 def check_volumes(

@@ -102,6 +102,8 @@ def ledger_row(entry: dict[str, Any]) -> dict[str, Any]:
             "subject": entry.get("subject")}
 
 
+_LEDGER_HEAD = f"SELECT seq, hash FROM {ledger.name} ORDER BY seq DESC LIMIT 1"
+
 class Tx:
     """Queries inside one transaction."""
 
@@ -459,10 +461,9 @@ class Tx:
 
     def ledger_head(self) -> tuple[int, str | None]:
         """(seq, hash) of the last ledger entry; ``(0, None)`` when empty."""
-        r = self.conn.execute(
-            sa.select(ledger.c.seq, ledger.c.hash).order_by(ledger.c.seq.desc()).limit(1)
-        ).first()
-        return (0, None) if r is None else (int(r.seq), str(r.hash))
+        # asked before every batch of writes: plain SQL, not a statement to build and compile
+        r = self.conn.exec_driver_sql(_LEDGER_HEAD).first()
+        return (0, None) if r is None else (int(r[0]), str(r[1]))
 
     def ledger_has_kinds(self, after_seq: int, kinds: Iterable[str]) -> bool:
         """Whether an entry of one of ``kinds`` follows entry ``after_seq``."""
