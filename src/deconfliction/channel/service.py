@@ -22,7 +22,6 @@ one look at the ledger head), so they see what other processes wrote.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import secrets
@@ -675,7 +674,7 @@ class Service:
         """:meth:`save` for a coroutine: awaits the commit instead of blocking a thread."""
         job = self.save_job(who, obj, expected_version=expected_version, create=create,
                             seen=seen, override=override, shared_with=shared_with)
-        return await asyncio.wrap_future(self.commits.enqueue(job))
+        return await self.commits.run_async(job)
 
     def save_job(
         self,

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -79,6 +79,8 @@ class Outlined:
     parts: list[tuple[float, float, float, float]]
     found: npt.NDArray[np.intp] | None = None
     arrays: tuple[Cap, QueryArrays] | None = None
+    #: what the time index answered, by window (epoch seconds)
+    near: dict[tuple[float, float], npt.NDArray[np.intp] | None] = field(default_factory=dict)
 
 
 #: per-outline work of one check, reusable for another object with the same outlines and
@@ -328,7 +330,11 @@ class ConflictIndex:
             if slot is None:
                 # the subject's buffer grows its box; stored buffers are in their boxes
                 slot = prepared[key] = Outlined(bbox_of(vol.outline, obj.buffer_m).parts())
-            found = self._near_in_time(slot.parts, vol.time.start_s, vol.time.end_s)
+            window = (vol.time.start_s, vol.time.end_s)
+            if window in slot.near:
+                found = slot.near[window]
+            else:
+                found = slot.near[window] = self._near_in_time(slot.parts, *window)
             if found is None:
                 if slot.found is None:
                     slot.found = self._spatial(slot.parts)
