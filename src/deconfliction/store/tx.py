@@ -102,7 +102,11 @@ def ledger_row(entry: dict[str, Any]) -> dict[str, Any]:
             "subject": entry.get("subject")}
 
 
+# statements of every write, built once
 _LEDGER_HEAD = f"SELECT seq, hash FROM {ledger.name} ORDER BY seq DESC LIMIT 1"
+_LEDGER_INSERT = ledger.insert()
+_MESSAGES_INSERT = messages.insert()
+
 
 class Tx:
     """Queries inside one transaction."""
@@ -344,7 +348,7 @@ class Tx:
     def add_messages(self, rows: list[dict[str, Any]]) -> None:
         """Insert outbox rows (from :func:`message_row`) in one executemany."""
         if rows:
-            self.conn.execute(messages.insert(), rows)
+            self.conn.execute(_MESSAGES_INSERT, rows)
 
     def update_message(self, msg: Message) -> None:
         """Store the new state of ``msg``."""
@@ -479,7 +483,7 @@ class Tx:
     def append_ledger_rows(self, rows: list[dict[str, Any]]) -> None:
         """Append entries (rows from :func:`ledger_row`, in seq order) in one executemany."""
         if rows:
-            self.conn.execute(ledger.insert(), rows)
+            self.conn.execute(_LEDGER_INSERT, rows)
 
     def ledger_entries(self, after_seq: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries after ``after_seq``, in order."""
