@@ -26,11 +26,13 @@ from deconfliction.api.routes import (
     parties,
     reports,
     system,
+    tracks,
     web,
 )
 from deconfliction.api.settings import Settings
 from deconfliction.channel.service import Service
 from deconfliction.channel.webhooks import deliver_due
+from deconfliction.monitor.trackfeed import TrackFeed
 
 __all__ = ["Workers", "create_app"]
 
@@ -177,7 +179,8 @@ def create_app(service: Service, settings: Settings | None = None, *,
                        fast=FastWrites(service) if settings.fast_writes else None)
 
     app.state.monitor = reports.LiveMonitor()
-    for module in (objects, check, channel, parties, ledger, reports, system):
+    app.state.tracks = TrackFeed()
+    for module in (objects, check, channel, parties, ledger, reports, tracks, system):
         app.include_router(module.router)
     web.install(app)
     return app
