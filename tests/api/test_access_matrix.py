@@ -221,6 +221,9 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/conflicts", "operations:read", fixed("/conflicts"), ALL_OK, sees_conflicts),
     # position reports: an empty batch is accepted from anyone who may write operations
     Row("POST", "/reports", "operations:write", fixed("/reports"), ALL_OK),
+    # the live tracks: anyone who may read operations (what each sees: tests/api/test_tracks)
+    Row("GET", "/tracks", "operations:read", fixed("/tracks"), ALL_OK),
+    Row("GET", "/tracks/stream", "operations:read", fixed("/tracks/stream?once=true"), ALL_OK),
     # a dry run of POST /operations: the same scope and owner rule, nothing written
     Row("POST", "/check", "operations:write", fixed("/check", {
         "owner": "alpha", "volumes": [circle(*HERE, 1_000.0)]}), OWNER_WRITES,

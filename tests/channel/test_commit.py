@@ -133,3 +133,34 @@ def test_save_async_awaits_the_commit(service: Service) -> None:
                                      expected_version=None, create=True)
 
     asyncio.run(run())
+
+
+def test_many_coroutines_of_one_batch_each_get_their_own_outcome(service: Service) -> None:
+    """Forty coroutines on one loop (every other one refused, one cancelled while waiting):
+    each gets its own answer, woken together after their batch's commit."""
+    async def run() -> None:
+        alpha, bravo = Principal("alpha", ALL_SCOPES), Principal("bravo", ALL_SCOPES)
+        await service.save_async(alpha, _op("base", "alpha", 40.0, minutes=0),
+                                 expected_version=None, create=True)
+
+        async def one(i: int) -> str:
+            # odd ones overlap alpha's "base" in space and time: refused (awareness)
+            lat, minutes = (40.0, 0) if i % 2 else (41.0 + 0.05 * i, 60 * i)
+            try:
+                res = await service.save_async(bravo, _op(f"c{i}", "bravo", lat, minutes),
+                                               expected_version=None, create=True)
+            except RefusedError as err:
+                return err.code
+            return str(res.object["id"])
+
+        tasks = [asyncio.ensure_future(one(i)) for i in range(40)]
+        doomed = asyncio.ensure_future(one(99))
+        await asyncio.sleep(0)
+        doomed.cancel()
+        got = await asyncio.gather(*tasks)
+        assert got == [("AWARENESS_REQUIRED" if i % 2 else f"c{i}") for i in range(40)]
+        assert doomed.cancelled()
+
+    asyncio.run(run())
+    assert max(service.commits.batches) > 1  # they did share batches
+    assert service.verify_ledger().ok

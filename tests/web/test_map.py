@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -128,3 +129,53 @@ def test_russia_overrides_into_the_zone_and_coalition_acknowledges_live(
         items = http.get("/inbox", headers={
             "Authorization": f"Bearer {site.tokens['coalition']}"}).json()["items"]
     assert [m["state"] for m in items if m["subject"] == "web-patrol"] == ["acked"]
+
+
+def _jsonl(batch: Any, track: str) -> bytes:
+    rows = []
+    for i in range(len(batch)):
+        if batch.track[i] != track:
+            continue
+        rows.append(json.dumps({
+            "track": track, "party": str(batch.party[i]), "t_s": float(batch.t_s[i]),
+            "lat": float(batch.lat[i]), "lon": float(batch.lon[i]),
+            "alt_m": float(batch.alt_m[i]), "speed_mps": float(batch.speed_mps[i]),
+            "heading_deg": float(batch.heading_deg[i])}))
+    return "\n".join(rows).encode()
+
+
+def test_a_simulated_track_moves_live_and_its_enter_alert_arrives(
+        site: Site, new_page: NewPage) -> None:
+    from deconfliction.monitor.simulate import attanf_tracks
+
+    co: Page = new_page("coalition")
+    _login(co, site.tokens["coalition"], "coalition")
+    co.evaluate("() => { deconfliction.map.setView([33.7, 38.9], 8, {animate: false}); }")
+    ru = {"Authorization": f"Bearer {site.tokens['russia']}",
+          "Content-Type": "application/x-ndjson"}
+    kinds: list[str] = []
+    with httpx.Client(base_url=site.url, timeout=30) as http:
+        for n, batch in enumerate(attanf_tracks()):
+            r = http.post("/reports", content=_jsonl(batch, "rf-su24"), headers=ru)
+            assert r.status_code == 200, r.text
+            kinds += [e["kind"] for e in r.json()["events"]]
+            if n < 3:  # the page shows the track moving, report by report
+                t = float(batch.t_s[list(batch.track).index("rf-su24")])
+                co.wait_for_function(
+                    "t => deconfliction.tracks.tracks.get('rf-su24')?.rec.t_s === t", arg=t)
+            if "enter" in kinds:
+                break
+    assert "enter" in kinds
+    # the alert reaches the zone owner's inbox live, and the track is drawn where it is
+    alert = co.locator("li.message.alert", has_text="enter: track rf-su24")
+    alert.wait_for(timeout=15_000)
+    assert "at-tanf-zone" in alert.inner_text()
+    last = list(attanf_tracks())[n]
+    i = list(last.track).index("rf-su24")
+    co.wait_for_function("t => deconfliction.tracks.tracks.get('rf-su24').rec.t_s === t",
+                         arg=float(last.t_s[i]))
+    assert co.evaluate("() => deconfliction.tracks.tracks.get('rf-su24').trail.length") >= 3
+    where = co.evaluate("() => deconfliction.tracks.tracks.get('rf-su24').dot.getLatLng()")
+    assert abs(where["lat"] - float(last.lat[i])) < 1e-6
+    assert co.evaluate("() => deconfliction.tracks.tracks.get('rf-su24').rec.party") == "russia"
+    _shot(co, "coalition-live-track-alert")

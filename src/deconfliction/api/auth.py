@@ -18,7 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from deconfliction.api.errors import ApiError
 from deconfliction.channel.service import Principal, Service
 
-__all__ = ["JWT_AUDIENCE", "JWT_ISSUER", "authenticate", "issue_jwt", "need", "require_scope"]
+__all__ = ["JWT_AUDIENCE", "JWT_ISSUER", "authenticate", "issue_jwt", "need", "principal_of",
+           "require_scope"]
 
 JWT_AUDIENCE = "deconfliction"
 JWT_ISSUER = "deconfliction"
@@ -37,10 +38,14 @@ def _unauthenticated(message: str) -> ApiError:
 
 
 async def authenticate(request: Request) -> Principal:
-    """The caller, from ``Authorization: Bearer …``; 401 otherwise. (On the event loop: a
-    token seen lately is answered from memory, else looked up in a worker thread.)"""
-    service: Service = request.app.state.service
-    header = request.headers.get("authorization", "")
+    """The caller, from ``Authorization: Bearer …``; 401 otherwise."""
+    return await principal_of(request.app.state.service,
+                              request.headers.get("authorization", ""))
+
+
+async def principal_of(service: Service, header: str) -> Principal:
+    """The caller named by an ``Authorization`` header's value; 401 otherwise. (On the event
+    loop: a token seen lately is answered from memory, else looked up in a worker thread.)"""
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:

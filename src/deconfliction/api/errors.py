@@ -10,6 +10,7 @@ writes, the details (``conflicts``, ``missing``, ``messages``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,7 +26,8 @@ from deconfliction.core.errors import (
     ValidationError,
 )
 
-__all__ = ["ApiError", "install", "status_of"]
+__all__ = ["ApiError", "crash_response", "error_response", "install", "invalid_response",
+           "status_of"]
 
 log = logging.getLogger("deconfliction.api")
 
@@ -80,30 +82,47 @@ def _body(err: DeconflictionError) -> dict[str, Any]:
     return err.to_dict()
 
 
+def error_response(err: DeconflictionError) -> JSONResponse:
+    """The answer to a domain or HTTP-layer error: its status and the one body shape."""
+    status = status_of(err.code, err)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status >= 500:
+        log.error("%s: %s", err.code, err.message)
+    return JSONResponse(_body(err), status_code=status, headers=headers)
+
+
+def invalid_response(errors: Sequence[Any]) -> JSONResponse:
+    """422 ``INVALID_REQUEST`` for a request the models refuse (pydantic's error list, each
+    ``loc`` starting with where: ``body``, ``query``, ``path`` or ``header``)."""
+    first = errors[0] if errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path",
+                                                             "header")]
+    field = ".".join(loc) or None
+    msg = str(first.get("msg", "invalid request"))
+    return JSONResponse(
+        {"code": "INVALID_REQUEST", "message": msg, "field": field,
+         "errors": [{"field": ".".join(str(p) for p in e.get("loc", ())),
+                     "message": str(e.get("msg", ""))} for e in errors[:20]]},
+        status_code=422,
+    )
+
+
+def crash_response() -> JSONResponse:
+    """500 ``INTERNAL``: what a bug looks like from outside (the log has the rest)."""
+    return JSONResponse({"code": "INTERNAL", "message": "internal error", "field": None},
+                        status_code=500)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the one body shape."""
 
     @app.exception_handler(DeconflictionError)
     async def _domain(_: Request, err: DeconflictionError) -> JSONResponse:
-        status = status_of(err.code, err)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        if status >= 500:
-            log.error("%s: %s", err.code, err.message)
-        return JSONResponse(_body(err), status_code=status, headers=headers)
+        return error_response(err)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
-        first = err.errors()[0] if err.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path",
-                                                                  "header")]
-        field = ".".join(loc) or None
-        msg = str(first.get("msg", "invalid request"))
-        return JSONResponse(
-            {"code": "INVALID_REQUEST", "message": msg, "field": field,
-             "errors": [{"field": ".".join(str(p) for p in e.get("loc", ())),
-                         "message": str(e.get("msg", ""))} for e in err.errors()[:20]]},
-            status_code=422,
-        )
+        return invalid_response(err.errors())
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
@@ -116,5 +135,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(_: Request, err: Exception) -> JSONResponse:  # pragma: no cover
         log.exception("unexpected error")
-        return JSONResponse({"code": "INTERNAL", "message": "internal error", "field": None},
-                            status_code=500)
+        return crash_response()

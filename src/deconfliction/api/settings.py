@@ -83,11 +83,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("admin_token", str, "",
             "make this the admin's API token at start (for scripted setups; else use the CLI)"),
     Setting("max_body_bytes", int, 1_000_000, "largest request body accepted"),
+    Setting("fast_writes", bool, True,
+            "answer POST /zones and /operations without the web framework's dispatch "
+            "(the same checks and answers, about half the CPU time)"),
     Setting("escalation_interval_s", float, 1.0, "how often overdue messages are escalated"),
     Setting("webhook_interval_s", float, 0.5, "how often due webhook deliveries are tried"),
     Setting("webhook_timeout_s", float, 5.0, "timeout of one webhook delivery"),
     Setting("webhook_max_backoff_s", float, 300.0, "longest wait between webhook retries"),
     Setting("jwt_ttl_s", int, 3600, "lifetime of JWTs issued by POST /token"),
+    Setting("gc_freeze_s", float, 5.0,
+            "how often what survived Python's young collections is moved out of the cyclic "
+            "garbage collector's reach (gc.freeze), so that its full collections, which grow "
+            "with the stored objects, do not stall requests; 0: never"),
     Setting("log_level", str, "info", "uvicorn log level"),
     Setting("dss_enabled", bool, False,
             "serve the ASTM F3548-21 DSS API under /dss/v1 (needs dss_public_key and "
@@ -110,11 +117,13 @@ class Settings:
     scenario: str
     admin_token: str
     max_body_bytes: int
+    fast_writes: bool
     escalation_interval_s: float
     webhook_interval_s: float
     webhook_timeout_s: float
     webhook_max_backoff_s: float
     jwt_ttl_s: int
+    gc_freeze_s: float
     log_level: str
     dss_enabled: bool
     dss_public_key: str

@@ -14,6 +14,8 @@ rewound to its :class:`Mark` and leaves no trace, its neighbours are unaffected.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 from collections import deque
@@ -88,13 +90,15 @@ class Job(Generic[T]):
     """One write request: ``fn(tx, pending)`` runs in a batch; its outcome goes to
     :attr:`future` after the batch's commit."""
 
-    __slots__ = ("error", "fn", "future", "value")
+    __slots__ = ("aio", "error", "fn", "future", "value")
 
     def __init__(self, fn: Callable[[Tx, Pending], T]) -> None:
         self.fn = fn
         self.value: T | None = None
         self.error: BaseException | None = None
         self.future: Future[T] = Future()
+        #: for a coroutine waiting (:meth:`GroupCommit.run_async`): its loop and its future
+        self.aio: tuple[asyncio.AbstractEventLoop, asyncio.Future[T]] | None = None
 
     def result(self) -> T:
         """The outcome set by the batch: the value, or the error raised."""
@@ -108,6 +112,22 @@ class Job(Generic[T]):
             self.future.set_exception(self.error)
         else:
             self.future.set_result(self.value)  # type: ignore[arg-type]
+
+    def settle_aio(self) -> None:
+        """Hand the outcome to the waiting coroutine (on its loop's thread)."""
+        assert self.aio is not None
+        fut = self.aio[1]
+        if fut.done():  # cancelled: the caller went away
+            return
+        if self.error is not None:
+            fut.set_exception(self.error)
+        else:
+            fut.set_result(self.value)  # type: ignore[arg-type]
+
+
+def _settle_all(jobs: list[Job[Any]]) -> None:
+    for job in jobs:
+        job.settle_aio()
 
 
 class GroupCommit:
@@ -134,6 +154,16 @@ class GroupCommit:
                 self._running = True
                 threading.Thread(target=self._writer, name=self.name, daemon=True).start()
         return job.future
+
+    async def run_async(self, job: Job[T]) -> T:
+        """Queue ``job`` and await its outcome. The writer wakes each loop once per batch
+        (one ``call_soon_threadsafe`` for all of the batch's coroutines on it), not once
+        per job."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        job.aio = (loop, fut)
+        self.enqueue(job)
+        return await fut
 
     def submit(self, job: Job[T]) -> T:
         """Queue ``job`` and wait for its outcome (its value, or its error raised)."""
@@ -162,5 +192,13 @@ class GroupCommit:
                 for job in batch:
                     if job.error is None:
                         job.error = err
+            loops: dict[asyncio.AbstractEventLoop, list[Job[Any]]] = {}
             for job in batch:
-                job.settle()
+                if job.aio is None:
+                    job.settle()
+                else:
+                    loops.setdefault(job.aio[0], []).append(job)
+            for loop, jobs in loops.items():
+                # a closed loop (RuntimeError): nobody is waiting any more
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_settle_all, jobs)

@@ -22,7 +22,6 @@ one look at the ledger head), so they see what other processes wrote.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import secrets
@@ -30,7 +29,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -677,7 +675,7 @@ class Service:
         """:meth:`save` for a coroutine: awaits the commit instead of blocking a thread."""
         job = self.save_job(who, obj, expected_version=expected_version, create=create,
                             seen=seen, override=override, shared_with=shared_with)
-        return await asyncio.wrap_future(self.commits.enqueue(job))
+        return await self.commits.run_async(job)
 
     def save_job(
         self,
@@ -956,10 +954,10 @@ class Service:
             return [r for i in ids if (r := self._rows.get(i)) is not None
                     and r.obj is not None]
 
-    def enqueue_job(self, fn: Callable[[Tx, Pending], T]) -> Future[T]:
+    async def run_job(self, fn: Callable[[Tx, Pending], T]) -> T:
         """Run ``fn(tx, pending)`` as one job of the group commit (in order with every other
         write, under the process lock and the database's writer lock); its outcome."""
-        return self.commits.enqueue(Job(fn))
+        return await self.commits.run_async(Job(fn))
 
     # -- messages ---------------------------------------------------------------------------
 

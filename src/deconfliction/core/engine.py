@@ -5,14 +5,17 @@ tables (time, altitude band, buffer, rule facts; the packed outline with its bou
 and a shapely ``STRtree`` of conservative lat/lon boxes. Checking an object goes, per
 volume (2 and 3–4 are one compiled pass each):
 
-1. the tree gives the volumes whose grown boxes meet the grown query box;
+1. the volumes whose grown boxes meet the grown query box: from the tree, or, when the
+   query's window is short and few volumes are stored for it, from the hourly time index
+   (:mod:`deconfliction.core.timebuckets`) with a vectorised box test: in a crowded area
+   booked in slots of time, the tree would return every volume in the area;
 2. time, altitude, binding state and the rules (:mod:`deconfliction.core.rules`) cut them;
 3. bounding caps give an exact lower bound of the distance (triangle inequality), which
    settles circle–circle pairs exactly and drops pairs that are certainly far apart;
 4. the rest get the exact separation (:func:`deconfliction.core.distance.separation`).
 
-New volumes wait in a small unindexed batch, scanned with numpy, until there are enough
-of them to rebuild the tree; removed ones are masked out.
+New volumes wait in an unindexed batch, scanned with numpy, until there are enough of them
+(an eighth of the tree, at least 512) to rebuild the tree; removed ones are masked out.
 
 >>> from datetime import datetime, timezone
 >>> from deconfliction.core.objects import Operation, Zone
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -57,10 +60,11 @@ from deconfliction.core.candidates import (
 from deconfliction.core.conflict import Conflict, ObjectKind
 from deconfliction.core.distance import separation
 from deconfliction.core.objects import Operation, Zone
-from deconfliction.core.outline import Cap, Outline
+from deconfliction.core.outline import Cap
 from deconfliction.core.packed import Grow as _Grow
 from deconfliction.core.packed import PackedOutlines, QueryArrays, query_arrays
 from deconfliction.core.rules import Party, PartyBits, parties_of, rule_for
+from deconfliction.core.timebuckets import TimeBuckets
 from deconfliction.core.timeinterval import TimeInterval
 from deconfliction.core.volume import Volume4D
 
@@ -69,11 +73,14 @@ __all__ = ["ConflictIndex", "Outlined", "Prepared", "check", "check_volumes"]
 
 @dataclass(slots=True)
 class Outlined:
-    """What one check computed for one outline: the rows its box meets, and (once needed)
-    its bounding cap and query arrays."""
+    """What one check computed for one outline: its grown box, the rows the tree says the
+    box meets (once asked), and (once needed) its bounding cap and query arrays."""
 
-    found: npt.NDArray[np.intp]
+    parts: list[tuple[float, float, float, float]]
+    found: npt.NDArray[np.intp] | None = None
     arrays: tuple[Cap, QueryArrays] | None = None
+    #: what the time index answered, by window (epoch seconds)
+    near: dict[tuple[float, float], npt.NDArray[np.intp] | None] = field(default_factory=dict)
 
 
 #: per-outline work of one check, reusable for another object with the same outlines and
@@ -82,6 +89,7 @@ Prepared = dict[int, Outlined]
 
 Obj = Zone | Operation
 _REBUILD_AT = 512
+_TIME_PATH_MAX = 2048  # the time index answers a query when it returns at most this many rows
 _RULES_KEPT = 1024  # distinct checked parties whose rules are remembered
 
 
@@ -136,9 +144,15 @@ class _Columns:
 
 
 class ConflictIndex:
-    """Zones and operations, indexed for exact 4D conflict checks."""
+    """Zones and operations, indexed for exact 4D conflict checks.
 
-    def __init__(self, objects: Iterable[Obj] = ()) -> None:
+    ``time_index_max``: the most rows the time index may return for a query before the tree
+    is asked instead; ``None`` never asks the time index (the answers are the same).
+    """
+
+    def __init__(self, objects: Iterable[Obj] = (), *,
+                 time_index_max: int | None = _TIME_PATH_MAX) -> None:
+        self._time_max = time_index_max
         self._objects: dict[str, Obj] = {}
         self._parties: dict[str, Party] = {}
         self._rows: dict[str, list[int]] = {}
@@ -156,12 +170,11 @@ class ConflictIndex:
         self._packed_cache: tuple[npt.NDArray[Any], ...] | None = None
         self._tree: shapely.STRtree | None = None
         self._tree_rows = np.empty(0, dtype=np.intp)
-        self._pending: list[int] = []
-        self._boxes: list[list[tuple[float, float, float, float]]] = []
-        # the pending rows' boxes as arrays, for one vectorised scan (grown lazily)
-        self._pend_rows = np.empty(0, dtype=np.intp)
-        self._pend_boxes = np.empty((0, 4))
-        self._pend_new: list[tuple[int, tuple[float, float, float, float]]] = []
+        self._tree_mark = 0  # rows from here on were added after the tree was built
+        # each row's one or two boxes (NaN when one): for the tree, the rows added since it
+        # was built and the time index's candidates
+        self._row_boxes = _Grow(np.float64, (2, 4))
+        self._time = TimeBuckets()
         for obj in objects:
             self.add(obj)
 
@@ -208,9 +221,11 @@ class ConflictIndex:
             self._volumes.append(vol)
             self._about.append((obj.id, kind, k, vol.time, vol.time.start_s, vol.time.end_s,
                                 vol.alt_lower_m, vol.alt_upper_m))
-            self._boxes.append(bbox_of(vol.outline, obj.buffer_m).parts())
-            self._pending.append(i)
-            self._pend_new.extend((i, b) for b in self._boxes[-1])
+            parts = bbox_of(vol.outline, obj.buffer_m).parts()
+            self._row_boxes.extend(np.array([parts if len(parts) == 2 else
+                                             [parts[0], (math.nan,) * 4]]))
+            if binding:  # only binding rows are ever candidates
+                self._time.add(i, vol.time.start_s, vol.time.end_s)
             rows.append(i)
         self._rows[obj.id] = rows
 
@@ -223,41 +238,53 @@ class ConflictIndex:
             self._cols.data["alive"][i] = False
 
     def _refresh(self) -> None:
-        if len(self._pending) < _REBUILD_AT and self._tree is not None:
+        n = self._cols.size
+        if self._tree is not None and n - self._tree_mark < max(_REBUILD_AT,
+                                                                len(self._tree_rows) // 8):
             return
-        rows, boxes = [], []
-        alive = self._cols.data["alive"]
-        for i in range(self._cols.size):
-            if alive[i] or self._entries[i].obj_id in self._objects:
-                for b in self._boxes[i]:
-                    rows.append(i)
-                    boxes.append(b)
-        geoms = shapely.box(*np.asarray(boxes).T) if boxes else np.empty(0, dtype=object)
+        # removed and non-binding rows are never candidates: the tree holds the others
+        live = np.nonzero(self._cols.data["alive"][:n])[0]
+        boxes = self._row_boxes.data[live].reshape(-1, 4)
+        rows = np.repeat(live, 2)
+        real = ~np.isnan(boxes[:, 0])
+        boxes, rows = boxes[real], rows[real]
+        geoms = shapely.box(*boxes.T) if rows.size else np.empty(0, dtype=object)
         self._tree = shapely.STRtree(geoms)
-        self._tree_rows = np.asarray(rows, dtype=np.intp)
-        self._pending = []
-        self._pend_rows = np.empty(0, dtype=np.intp)
-        self._pend_boxes = np.empty((0, 4))
-        self._pend_new = []
+        self._tree_rows = rows
+        self._tree_mark = n
 
-    def _spatial(self, outline: Outline, grow_m: float) -> npt.NDArray[np.intp]:
-        """Rows whose boxes meet the box of ``outline`` grown by ``grow_m`` (any time), in
-        no particular order and perhaps more than once (a row may have two boxes)."""
+    def _live(self, rows: list[int]) -> list[int]:
+        """The live ones of ``rows`` (for the time index to drop removed rows)."""
+        a = np.array(rows, dtype=np.intp)
+        return a[self._cols.data["alive"][a].astype(bool)].tolist()  # type: ignore[no-any-return]
+
+    def _near_in_time(self, parts: list[tuple[float, float, float, float]], t0: float,
+                      t1: float) -> npt.NDArray[np.intp] | None:
+        """Rows live in ``[t0, t1)`` (a superset) whose boxes meet ``parts``, from the time
+        index; ``None`` when the time index has too many rows for that window."""
+        if self._time_max is None:
+            return None
+        rows = self._time.rows(t0, t1, limit=self._time_max, live=self._live)
+        if rows is None or rows.size == 0:
+            return rows
+        return rows[self._meets(self._row_boxes.data[rows], parts)]
+
+    @staticmethod
+    def _meets(b: npt.NDArray[np.float64],
+               parts: list[tuple[float, float, float, float]]) -> npt.NDArray[np.bool_]:
+        """Which rows' boxes ``b`` (n, 2 boxes, 4; NaN for none) meet any of ``parts``."""
+        return _boxes_meet(b, np.array(parts, dtype=np.float64))
+
+    def _spatial(self, parts: list[tuple[float, float, float, float]]) -> npt.NDArray[np.intp]:
+        """Rows whose boxes meet the boxes ``parts`` (any time), in no particular order and
+        perhaps more than once (a row may have two boxes)."""
         self._refresh()
         assert self._tree is not None
-        parts = bbox_of(outline, grow_m).parts()
         found = [self._tree_rows[self._tree.query(shapely.box(*p))] for p in parts]
-        if self._pend_new:
-            self._pend_rows = np.concatenate(
-                [self._pend_rows, np.array([i for i, _ in self._pend_new], dtype=np.intp)])
-            self._pend_boxes = np.concatenate(
-                [self._pend_boxes, np.array([b for _, b in self._pend_new], dtype=float)])
-            self._pend_new = []
-        if self._pend_rows.size:
-            b = self._pend_boxes
-            for p in parts:
-                hit = (p[0] <= b[:, 2]) & (b[:, 0] <= p[2]) & (p[1] <= b[:, 3]) & (b[:, 1] <= p[3])
-                found.append(self._pend_rows[hit])
+        n = self._cols.size
+        if n > self._tree_mark:  # rows added since the tree was built: scanned
+            new = np.arange(self._tree_mark, n, dtype=np.intp)
+            found.append(new[self._meets(self._row_boxes.data[self._tree_mark:n], parts)])
         return found[0] if len(found) == 1 else np.concatenate(found)
 
     def _rule_bits(self, me: Party) -> tuple[int, int, int, bool]:
@@ -302,13 +329,22 @@ class ConflictIndex:
             slot = prepared.get(key)
             if slot is None:
                 # the subject's buffer grows its box; stored buffers are in their boxes
-                slot = prepared[key] = Outlined(self._spatial(vol.outline, obj.buffer_m))
-            if slot.found.size == 0:
+                slot = prepared[key] = Outlined(bbox_of(vol.outline, obj.buffer_m).parts())
+            window = (vol.time.start_s, vol.time.end_s)
+            if window in slot.near:
+                found = slot.near[window]
+            else:
+                found = slot.near[window] = self._near_in_time(slot.parts, *window)
+            if found is None:
+                if slot.found is None:
+                    slot.found = self._spatial(slot.parts)
+                found = slot.found
+            if found.size == 0:
                 continue
             if bits is None:
                 bits = self._rule_bits(me)
             rows, required, undecided = candidates(
-                slot.found, cols.f, cols.i, float(vol.time.start_s), float(vol.time.end_s),
+                found, cols.f, cols.i, float(vol.time.start_s), float(vol.time.end_s),
                 float(vol.alt_lower_m), float(vol.alt_upper_m), q_buf, *bits,
             )
             if undecided.any():  # more parties than bits: these one by one
@@ -383,6 +419,21 @@ class ConflictIndex:
                 sep, req, witness,
             )))
         return out
+
+
+@kernels.jit
+def _boxes_meet(b: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Whether each row's one or two boxes ``b[i]`` (``(min_lon, min_lat, max_lon,
+    max_lat)``, NaN for none) meet one of the query boxes ``q``."""
+    n = b.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        for j in range(2):
+            for k in range(q.shape[0]):
+                if (q[k, 0] <= b[i, j, 2] and b[i, j, 0] <= q[k, 2]
+                        and q[k, 1] <= b[i, j, 3] and b[i, j, 1] <= q[k, 3]):
+                    out[i] = True
+    return out
 
 
 def check_volumes(

@@ -3,7 +3,6 @@ native objects, references as JSON, USS availability and subscription rows."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 import time
@@ -76,7 +75,7 @@ class DssBase:
         return self.service.clock()
 
     async def _run(self, fn: Callable[[Tx, Pending], T]) -> T:
-        return await asyncio.wrap_future(self.service.enqueue_job(fn))
+        return await self.service.run_job(fn)
 
     def _resolve(self, eid: str) -> ObjectRow | None:
         """The object behind an entity id (its own id, or a native id it derives from)."""

@@ -102,6 +102,12 @@ def ledger_row(entry: dict[str, Any]) -> dict[str, Any]:
             "subject": entry.get("subject")}
 
 
+# statements of every write, built once
+_LEDGER_HEAD = f"SELECT seq, hash FROM {ledger.name} ORDER BY seq DESC LIMIT 1"
+_LEDGER_INSERT = ledger.insert()
+_MESSAGES_INSERT = messages.insert()
+
+
 class Tx:
     """Queries inside one transaction."""
 
@@ -342,7 +348,7 @@ class Tx:
     def add_messages(self, rows: list[dict[str, Any]]) -> None:
         """Insert outbox rows (from :func:`message_row`) in one executemany."""
         if rows:
-            self.conn.execute(messages.insert(), rows)
+            self.conn.execute(_MESSAGES_INSERT, rows)
 
     def update_message(self, msg: Message) -> None:
         """Store the new state of ``msg``."""
@@ -459,10 +465,9 @@ class Tx:
 
     def ledger_head(self) -> tuple[int, str | None]:
         """(seq, hash) of the last ledger entry; ``(0, None)`` when empty."""
-        r = self.conn.execute(
-            sa.select(ledger.c.seq, ledger.c.hash).order_by(ledger.c.seq.desc()).limit(1)
-        ).first()
-        return (0, None) if r is None else (int(r.seq), str(r.hash))
+        # asked before every batch of writes: plain SQL, not a statement to build and compile
+        r = self.conn.exec_driver_sql(_LEDGER_HEAD).first()
+        return (0, None) if r is None else (int(r[0]), str(r[1]))
 
     def ledger_has_kinds(self, after_seq: int, kinds: Iterable[str]) -> bool:
         """Whether an entry of one of ``kinds`` follows entry ``after_seq``."""
@@ -478,7 +483,7 @@ class Tx:
     def append_ledger_rows(self, rows: list[dict[str, Any]]) -> None:
         """Append entries (rows from :func:`ledger_row`, in seq order) in one executemany."""
         if rows:
-            self.conn.execute(ledger.insert(), rows)
+            self.conn.execute(_LEDGER_INSERT, rows)
 
     def ledger_entries(self, after_seq: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries after ``after_seq``, in order."""

@@ -59,16 +59,22 @@ export function session(jwt) {
   return { token: jwt, party: claims.sub, exp: claims.exp * 1000 };
 }
 
-// Server-Sent Events from GET /events, read with fetch streaming so that the token travels in
-// the Authorization header (EventSource cannot send one). Reconnects with Last-Event-ID.
+// Server-Sent Events from GET /events (the party's messages), read with fetch streaming so
+// that the token travels in the Authorization header (EventSource cannot send one).
+// Reconnects with Last-Event-ID.
 export function listen(api, after, onMessage, onState) {
+  return stream(api, "/events", after, onMessage, onState);
+}
+
+// Any of the service's event streams (/events, /tracks/stream): each event's data, parsed.
+export function stream(api, path, after, onMessage, onState) {
   let stopped = false;
   let ctrl = null;
   let lastId = String(after);
 
   async function once() {
     ctrl = new AbortController();
-    const r = await fetch("/events", {
+    const r = await fetch(path, {
       headers: { Authorization: `Bearer ${api.token}`, Accept: "text/event-stream",
                  "Last-Event-ID": lastId },
       signal: ctrl.signal, cache: "no-store",

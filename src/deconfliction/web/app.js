@@ -2,18 +2,19 @@
 // conflicts, the inbox (the deconfliction channel) with live updates, and drawing new zones
 // and operations with a check before submitting.
 
-import { Api, ApiError, listen, login, session } from "./api.js";
+import { Api, ApiError, listen, login, session, stream } from "./api.js";
 import {
   STATES, activeAt, colourOf, conflictMarker, conflictText, fmtTime, knownOwners,
   objectLayers, outlineLayer,
 } from "./map.js";
+import { TrackLayer } from "./tracks.js";
 
 const L = window.L;
 const HOUR = 3600 * 1000;
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  api: null, party: null, stop: null,
+  api: null, party: null, stop: null, stopTracks: null,
   zones: [], operations: [], conflicts: [], inbox: [],
   t: Date.now(), now: true,
 };
@@ -43,6 +44,8 @@ const layers = {
   check: L.featureGroup().addTo(map),
   drawing: L.featureGroup().addTo(map),
 };
+const trackLayer = new TrackLayer(L, map, colourOf);
+layers.tracks = trackLayer.group.addTo(map);
 
 async function loadCountries() {
   const r = await fetch("/web/vendor/world-atlas/countries-50m.json");
@@ -166,6 +169,9 @@ function renderLegend() {
   }
   rows.push(`<div class="legend-item"><svg width="18" height="18"><circle cx="9" cy="9" r="6"
     fill="#ffdd00" stroke="#d00000" stroke-width="3"/></svg>conflict (hover: explanation)</div>`);
+  rows.push(`<div class="legend-item"><svg width="26" height="12"><polyline points="1,10 9,7 17,6"
+    fill="none" stroke="#888" stroke-width="1.5"/><circle cx="20" cy="6" r="4" fill="#888"
+    stroke="#222"/></svg>live track, its trail and course</div>`);
   $("legend").innerHTML = rows.join("");
 }
 
@@ -488,9 +494,30 @@ $("submit").addEventListener("click", () => guard(async () => {
 }));
 
 // ---- session ------------------------------------------------------------------------------
-function onEvent() {
-  // a message may mean objects changed too: refresh both (cheap at these sizes)
-  guard(async () => { await reloadInbox(); await reload(); });
+// a burst of messages (alerts as tracks move) is one refresh, not one each
+let refreshing = null;
+let again = false;
+let objectsToo = false;
+function onEvent(msg) {
+  // a notice may mean objects changed too; an alert does not
+  if (msg?.kind !== "alert") objectsToo = true;
+  if (refreshing) { again = true; return; }
+  refreshing = guard(async () => {
+    do {
+      again = false;
+      const both = objectsToo;
+      objectsToo = false;
+      await reloadInbox();
+      if (both) await reload();
+    } while (again);
+  }).finally(() => { refreshing = null; });
+}
+
+async function startTracks() {
+  const now = await state.api.get("/tracks");
+  trackLayer.apply(now.tracks);
+  state.stopTracks = stream(state.api, "/tracks/stream", now.version,
+                            (data) => trackLayer.apply(data.tracks), () => {});
 }
 
 async function start(sess) {
@@ -512,14 +539,17 @@ async function start(sess) {
       $("live").classList.toggle("on", on);
       if (err) showError(err);
     });
+    await startTracks();
   });
   setTime(state.t, { now: state.now });
 }
 
 function logout() {
   state.stop?.();
+  state.stopTracks?.();
+  trackLayer.clear();
   sessionStorage.removeItem("deconfliction.jwt");
-  Object.assign(state, { api: null, party: null, stop: null, zones: [], operations: [], conflicts: [], inbox: [] });
+  Object.assign(state, { api: null, party: null, stop: null, stopTracks: null, zones: [], operations: [], conflicts: [], inbox: [] });
   cache.clear();
   for (const g of ["zones", "operations", "conflicts", "check", "drawing"]) layers[g].clearLayers();
   $("inbox").replaceChildren();
@@ -541,7 +571,7 @@ $("logout").addEventListener("click", logout);
 $("login").disabled = false;  // only now does submitting the form log in
 
 // for tests and the console: the map and the state (read them, do not write them)
-window.deconfliction = { map, state, layers };
+window.deconfliction = { map, state, layers, tracks: trackLayer };
 
 loadCountries().catch(showError);
 setTime(Date.now(), { now: true });

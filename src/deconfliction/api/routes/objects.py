@@ -23,14 +23,17 @@ from deconfliction.core.volume import Volume4D
 from deconfliction.formats.native import object_from_dict
 from deconfliction.store.port import ObjectKind
 
-__all__ = ["router"]
+__all__ = ["BODY_MODELS", "router", "save_object", "write_response"]
 
 router = APIRouter()
 _SERVICE_KEYS = ("seen", "override", "shared_with")
+#: the request body of a write, by kind
+BODY_MODELS: dict[ObjectKind, type[ZoneIn] | type[OperationIn]] = {
+    "zone": ZoneIn, "operation": OperationIn,
+}
 
 
-
-def _result(res: WriteResult, status_code: int = 200,
+def write_response(res: WriteResult, status_code: int = 200,
             location: str | None = None) -> JSONResponse:
     """The answer to a write, serialised at once (the values are JSON already)."""
     headers = {"ETag": f'"{res.object.get("version", "")}"'}
@@ -67,35 +70,39 @@ def _time(value: str | None, field: str) -> datetime | None:
     return None if value is None else parse_utc(value, field)
 
 
+async def save_object(service: Service, kind: ObjectKind, who: Principal,
+                      body: ZoneIn | OperationIn, *, create: bool, obj_id: str | None,
+                      if_match: str | None) -> WriteResult:
+    """Create or replace a zone or an operation from its request body (both routes, and the
+    fast path of :mod:`deconfliction.api.fastpath`)."""
+    # parsed on the event loop (a bounded body), decided by the writer thread: no
+    # worker-thread hop per request
+    data = dump(body, drop=(*_SERVICE_KEYS, "version"))
+    data["object"] = kind
+    if obj_id is not None:
+        if "id" in data and data["id"] != obj_id:
+            raise ValidationError("ID_MISMATCH", "the body names another id", "id")
+        data["id"] = obj_id
+    obj = object_from_dict(data, owner=who.party)  # a new version token every write
+    seen = getattr(body, "seen", None)
+    return await service.save_async(
+        who, obj, expected_version=_if_match(if_match) or body.version, create=create,
+        seen=seen, override=getattr(body, "override", None),
+        shared_with=body.shared_with,
+    )
+
+
 def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[OperationIn]) -> None:
     read, write = f"{path}:read", f"{path}:write"
-
-    async def save(service: Service, who: Principal, body: ZoneIn | OperationIn, *,
-                   create: bool, obj_id: str | None, if_match: str | None) -> WriteResult:
-        # parsed on the event loop (a bounded body), decided by the writer thread: no
-        # worker-thread hop per request
-        data = dump(body, drop=(*_SERVICE_KEYS, "version"))
-        data["object"] = kind
-        if obj_id is not None:
-            if "id" in data and data["id"] != obj_id:
-                raise ValidationError("ID_MISMATCH", "the body names another id", "id")
-            data["id"] = obj_id
-        obj = object_from_dict(data, owner=who.party)  # a new version token every write
-        seen = getattr(body, "seen", None)
-        return await service.save_async(
-            who, obj, expected_version=_if_match(if_match) or body.version, create=create,
-            seen=seen, override=getattr(body, "override", None),
-            shared_with=body.shared_with,
-        )
 
     # the answers are JSONResponses built by _result; response_model keeps their schema
     @router.post(f"/{path}", status_code=201, tags=[path], summary=f"Create a {kind}",
                  name=f"create_{kind}", response_model=dict[str, Any])
     async def create(body: body_model, request: Request,  # type: ignore[valid-type]
                      who: Principal = Depends(need(write))) -> JSONResponse:  # noqa: B008
-        res = await save(service_of(request), who, body, create=True, obj_id=None,
-                         if_match=None)
-        return _result(res, 201, f"/{path}/{res.object['id']}")
+        res = await save_object(service_of(request), kind, who, body, create=True,
+                                obj_id=None, if_match=None)
+        return write_response(res, 201, f"/{path}/{res.object['id']}")
 
     @router.get(f"/{path}", tags=[path], summary=f"List {path}", name=f"list_{kind}")
     async def list_(
@@ -129,9 +136,9 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                      who: Principal = Depends(need(write)),  # noqa: B008
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
                      ) -> JSONResponse:
-        res = await save(service_of(request), who, body, create=False, obj_id=obj_id,
-                         if_match=if_match)
-        return _result(res)
+        res = await save_object(service_of(request), kind, who, body, create=False,
+                                obj_id=obj_id, if_match=if_match)
+        return write_response(res)
 
     @router.delete(f"/{path}/{{obj_id}}", tags=[path], name=f"delete_{kind}",
                    summary=f"Withdraw a {kind}" + (" (drafts only)" if kind != "zone" else ""))
@@ -159,7 +166,7 @@ async def transition(obj_id: str, body: StateIn, request: Request,
         service_of(request).transition, who, obj_id, body.state,
         expected_version=_if_match(if_match) or body.version, override=body.override,
         seen=body.seen)
-    return _result(res)
+    return write_response(res)
 
 
 @router.get("/conflicts", tags=["conflicts"], summary="Current conflicts that involve you")

@@ -78,5 +78,6 @@ async def reports(request: Request,
                            batch.speed_mps, batch.heading_deg, batch.operation)
     live: LiveMonitor = request.app.state.monitor
     events, sent = await run_in_threadpool(live.ingest, service_of(request), batch)
+    request.app.state.tracks.publish(batch)  # the page's tracks layer (GET /tracks/stream)
     return {"reports": len(batch), "events": [e.to_dict() for e in events],
             "messages": sent}
