@@ -88,7 +88,7 @@ run: $(STAMP) web
 	exec $(BIN)/deconfliction serve --db $(RUN_DB) --scenario attanf
 
 ## bench: every bench/bench_*.py in order; the scripts write into bench/results/.
-bench: $(STAMP) system-deps
+bench: $(STAMP) system-deps web
 	mkdir -p bench/results
 	shopt -s nullglob
 	for f in bench/bench_*.py; do

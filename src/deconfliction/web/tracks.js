@@ -12,7 +12,11 @@ export class TrackLayer {
     this.colourOf = colourOf;
     // their own pane, above the countries, zones and operations (the overlay pane, 400)
     map.createPane("tracks").style.zIndex = "450";
-    this.renderer = L.canvas({ padding: 0.3, pane: "tracks" });
+    // one canvas for all; ?tracks=svg draws them as SVG elements (Leaflet's default), for
+    // the benchmark's comparison
+    const svg = new URLSearchParams(location.search).get("tracks") === "svg";
+    this.renderer = svg ? L.svg({ padding: 0.3, pane: "tracks" })
+      : L.canvas({ padding: 0.3, pane: "tracks" });
     this.group = L.layerGroup();
     this.tracks = new Map();      // id -> { rec, dot, tick, line, trail }
     this.pending = new Map();     // id -> latest record not drawn yet
