@@ -62,7 +62,7 @@ def app_routes(found: list[Any], prefix: str = "") -> set[tuple[str, str]]:
 
 def test_the_app_serves_exactly_the_spec_dss_routes(dss: Dss) -> None:
     routes = app_routes(dss.world.client.app.routes)  # type: ignore[attr-defined]
-    served = {(m, p) for m, p in routes if p.startswith("/dss/")}
+    served = {(m, p.replace(":path}", "}")) for m, p in routes if p.startswith("/dss/")}
     assert served == {(m, p) for m, p, _ in spec_operations().values()}
 
 

@@ -170,3 +170,16 @@ def test_reports_are_kept_and_nan_is_not_json(dss: Dss) -> None:
         **dss.auth("uss1", SC), "Content-Type": "application/json"},
         content=b'{"exchange": {"x": NaN}}')
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize("body", [
+    _intent(state=["Accepted"]), _intent(state={"a": 1}), _intent(key=[["x"]]),
+    _intent(extents=[{"volume": []}]), _intent(new_subscription=[]),
+    _intent(subscription_id=7), _intent(extents=[circle4d(*HERE, radius_m=-5.0)]),
+    _intent(uss_base_url=None), {"extents": "x"}, "text", None,
+])
+def test_bodies_of_the_wrong_shape_are_400_not_500(dss: Dss, body: Any) -> None:
+    assert _put(dss, body).status_code == 400
+    r = dss.call("PUT", "/uss_availability/{uss_id}", uss_id="uss1",
+                 headers=dss.auth("arbiter", AA), body={"availability": ["Down"]})
+    assert r.status_code == 400

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -13,6 +14,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -164,8 +166,13 @@ def _install_dss(app: FastAPI, service: Service, settings: Settings) -> None:
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     sub.state.dss_verifier = verifier
     sub.state.dss = Dss(service)
-    sub.include_router(dss.router)
-    app.router.routes.insert(0, Mount(dss.PREFIX, app=sub))
+    sub.router.routes.extend(dss.router.routes)
+    mount = Mount(dss.PREFIX, app=sub)
+    # path parameters (OVNs, versions) may hold any character, newlines too
+    for route in (mount, *dss.router.routes):
+        assert isinstance(route, Mount | APIRoute)
+        route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    app.router.routes.insert(0, mount)
 
 
 def create_app(service: Service, settings: Settings | None = None, *,

@@ -97,7 +97,7 @@ class Dss(SubscriptionEndpoints):
         now = self.now()
         ext = params.extents(body, now, limits=self.limits)
         state = body.get("state")
-        if state not in CORE_STATE:
+        if not isinstance(state, str) or state not in CORE_STATE:
             raise bad(f"state must be one of {', '.join(CORE_STATE)}", "BAD_STATE")
         base = params.url(body)
         key = _key(body.get("key"))
@@ -130,7 +130,9 @@ class Dss(SubscriptionEndpoints):
                 raise DssError(409, f"operational intent {eid} already exists", "ID_IN_USE")
             if ovn is not None:
                 if cur is None or not isinstance(cur.obj, Operation) or not cur.obj.binding:
-                    raise DssError(404, f"no operational intent {eid}", "NOT_FOUND")
+                    # the spec names no 404 for an update: no current version matches
+                    raise DssError(409, f"no operational intent {eid} at OVN {ovn}",
+                                   "NOT_FOUND")
                 if cur.obj.owner != party:
                     raise DssError(403, f"operational intent {eid} is managed by another USS",
                                    "NOT_OWNER")
@@ -241,7 +243,7 @@ class Dss(SubscriptionEndpoints):
                 raise DssError(409, f"constraint {eid} already exists", "ID_IN_USE")
             if ovn is not None:
                 if cur is None or not isinstance(cur.obj, Zone):
-                    raise DssError(404, f"no constraint {eid}", "NOT_FOUND")
+                    raise DssError(409, f"no constraint {eid} at OVN {ovn}", "NOT_FOUND")
                 if cur.obj.owner != party:
                     raise DssError(403, f"constraint {eid} is managed by another USS",
                                    "NOT_OWNER")

@@ -78,7 +78,9 @@ class SubscriptionEndpoints(DssBase):
                 raise DssError(409, f"subscription {sid} already exists", "ID_IN_USE")
             if version is not None:
                 if old is None:
-                    raise DssError(404, f"no subscription {sid}", "NOT_FOUND")
+                    # the spec names no 404 for an update: no current version matches
+                    raise DssError(409, f"no subscription {sid} at version {version}",
+                                   "NOT_FOUND")
                 if old.manager != caller.sub:
                     raise DssError(403, f"subscription {sid} belongs to another USS",
                                    "NOT_OWNER")
@@ -164,7 +166,7 @@ class SubscriptionEndpoints(DssBase):
         """Set a USS's availability, replacing ``old_version``."""
         body = params.body_of(data)
         availability = body.get("availability")
-        if availability not in _AVAILABILITY:
+        if not isinstance(availability, str) or availability not in _AVAILABILITY:
             raise bad(f"availability must be one of {', '.join(_AVAILABILITY)}",
                        "BAD_AVAILABILITY")
         old_version = body.get("old_version", "")

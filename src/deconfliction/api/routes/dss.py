@@ -89,7 +89,7 @@ async def query_intents(request: Request) -> JSONResponse:
     return _ok({"operational_intent_references": refs})
 
 
-@router.get(OI + "/{entityid}")
+@router.get(OI + "/{entityid:path}")
 @answers
 async def get_intent(request: Request, entityid: str) -> JSONResponse:
     who = caller(request, "getOperationalIntentReference")
@@ -97,7 +97,7 @@ async def get_intent(request: Request, entityid: str) -> JSONResponse:
     return _ok({"operational_intent_reference": ref})
 
 
-@router.put(OI + "/{entityid}")
+@router.put(OI + "/{entityid:path}")
 @answers
 async def create_intent(request: Request, entityid: str) -> JSONResponse:
     who = caller(request, "createOperationalIntentReference")
@@ -105,7 +105,7 @@ async def create_intent(request: Request, entityid: str) -> JSONResponse:
     return _ok(await _dss(request).put_intent(who, entityid, None, body), 201)
 
 
-@router.put(OI + "/{entityid}/{ovn}")
+@router.put(OI + "/{entityid}/{ovn:path}")
 @answers
 async def update_intent(request: Request, entityid: str, ovn: str) -> JSONResponse:
     who = caller(request, "updateOperationalIntentReference")
@@ -113,7 +113,7 @@ async def update_intent(request: Request, entityid: str, ovn: str) -> JSONRespon
     return _ok(await _dss(request).put_intent(who, entityid, ovn, body))
 
 
-@router.delete(OI + "/{entityid}/{ovn}")
+@router.delete(OI + "/{entityid}/{ovn:path}")
 @answers
 async def delete_intent(request: Request, entityid: str, ovn: str) -> JSONResponse:
     who = caller(request, "deleteOperationalIntentReference")
@@ -131,7 +131,7 @@ async def query_constraints(request: Request) -> JSONResponse:
     return _ok({"constraint_references": refs})
 
 
-@router.get(CR + "/{entityid}")
+@router.get(CR + "/{entityid:path}")
 @answers
 async def get_constraint(request: Request, entityid: str) -> JSONResponse:
     who = caller(request, "getConstraintReference")
@@ -139,7 +139,7 @@ async def get_constraint(request: Request, entityid: str) -> JSONResponse:
     return _ok({"constraint_reference": ref})
 
 
-@router.put(CR + "/{entityid}")
+@router.put(CR + "/{entityid:path}")
 @answers
 async def create_constraint(request: Request, entityid: str) -> JSONResponse:
     who = caller(request, "createConstraintReference")
@@ -147,7 +147,7 @@ async def create_constraint(request: Request, entityid: str) -> JSONResponse:
     return _ok(await _dss(request).put_constraint(who, entityid, None, body), 201)
 
 
-@router.put(CR + "/{entityid}/{ovn}")
+@router.put(CR + "/{entityid}/{ovn:path}")
 @answers
 async def update_constraint(request: Request, entityid: str, ovn: str) -> JSONResponse:
     who = caller(request, "updateConstraintReference")
@@ -155,7 +155,7 @@ async def update_constraint(request: Request, entityid: str, ovn: str) -> JSONRe
     return _ok(await _dss(request).put_constraint(who, entityid, ovn, body))
 
 
-@router.delete(CR + "/{entityid}/{ovn}")
+@router.delete(CR + "/{entityid}/{ovn:path}")
 @answers
 async def delete_constraint(request: Request, entityid: str, ovn: str) -> JSONResponse:
     who = caller(request, "deleteConstraintReference")
@@ -173,7 +173,7 @@ async def query_subscriptions(request: Request) -> JSONResponse:
     return _ok({"subscriptions": subs})
 
 
-@router.get(SUB + "/{subscriptionid}")
+@router.get(SUB + "/{subscriptionid:path}")
 @answers
 async def get_subscription(request: Request, subscriptionid: str) -> JSONResponse:
     who = caller(request, "getSubscription")
@@ -181,7 +181,7 @@ async def get_subscription(request: Request, subscriptionid: str) -> JSONRespons
     return _ok({"subscription": sub})
 
 
-@router.put(SUB + "/{subscriptionid}")
+@router.put(SUB + "/{subscriptionid:path}")
 @answers
 async def create_subscription(request: Request, subscriptionid: str) -> JSONResponse:
     who = caller(request, "createSubscription")
@@ -189,7 +189,7 @@ async def create_subscription(request: Request, subscriptionid: str) -> JSONResp
     return _ok(await _dss(request).put_subscription(who, subscriptionid, None, body))
 
 
-@router.put(SUB + "/{subscriptionid}/{version}")
+@router.put(SUB + "/{subscriptionid}/{version:path}")
 @answers
 async def update_subscription(request: Request, subscriptionid: str, version: str
                               ) -> JSONResponse:
@@ -198,7 +198,7 @@ async def update_subscription(request: Request, subscriptionid: str, version: st
     return _ok(await _dss(request).put_subscription(who, subscriptionid, version, body))
 
 
-@router.delete(SUB + "/{subscriptionid}/{version}")
+@router.delete(SUB + "/{subscriptionid}/{version:path}")
 @answers
 async def delete_subscription(request: Request, subscriptionid: str, version: str
                               ) -> JSONResponse:
@@ -216,16 +216,22 @@ async def make_report(request: Request) -> JSONResponse:
     return _ok(await _dss(request).report(who, body), 201)
 
 
-@router.get("/uss_availability/{uss_id}")
+@router.get("/uss_availability/{uss_id:path}")
 @answers
 async def get_availability(request: Request, uss_id: str) -> JSONResponse:
     caller(request, "getUssAvailability")
     return _ok(await run_in_threadpool(_dss(request).get_availability, uss_id))
 
 
-@router.put("/uss_availability/{uss_id}")
+@router.put("/uss_availability/{uss_id:path}")
 @answers
 async def set_availability(request: Request, uss_id: str) -> JSONResponse:
     caller(request, "setUssAvailability")
     body = await _json(request)
     return _ok(await _dss(request).set_availability(uss_id, body))
+
+
+# A path parameter may hold any character, '/' too (OVNs and versions are any strings): each
+# route's last parameter takes the rest of the path, and the routes with two parameters are
+# tried first (a one-parameter route would take "id/ovn" whole)
+router.routes.sort(key=lambda r: -str(getattr(r, "path", "")).count("{"))
