@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from deconfliction.api.auth import need
 from deconfliction.api.schemas import OperationIn, StateIn, ZoneIn, dump
 from deconfliction.api.state import service_of
+from deconfliction.borders import load_atlas
 from deconfliction.channel.service import Principal, Service, WriteResult
 from deconfliction.core.errors import ValidationError
 from deconfliction.core.limits import DEFAULT_LIMITS
@@ -83,7 +84,11 @@ async def save_object(service: Service, kind: ObjectKind, who: Principal,
         if "id" in data and data["id"] != obj_id:
             raise ValidationError("ID_MISMATCH", "the body names another id", "id")
         data["id"] = obj_id
-    obj = object_from_dict(data, owner=who.party)  # a new version token every write
+    if data.get("clip_to") is None:
+        obj = object_from_dict(data, owner=who.party)  # a new version token every write
+    else:  # clipping takes tens of milliseconds: off the event loop
+        obj = await run_in_threadpool(object_from_dict, data, owner=who.party,
+                                      borders=load_atlas)
     seen = getattr(body, "seen", None)
     return await service.save_async(
         who, obj, expected_version=_if_match(if_match) or body.version, create=create,
