@@ -108,7 +108,7 @@ class Atlas:
         by_id: dict[str, list[Country]] = {}
         for c in self.countries:
             if c.id is not None:
-                by_id.setdefault(c.id, []).append(c)
+                by_id.setdefault(c.id.zfill(3) if c.id.isdigit() else c.id, []).append(c)
         # an id shared by several features (Australia and its islets) is their union
         self._by_id = {
             k: v[0] if len(v) == 1 else Country(k, v[0].name, tuple(p for c in v for p in c.parts))

@@ -1,0 +1,174 @@
+"""Outlines clipped to a country: the At Tanf zone kept to Syria, checked against exact
+geodesic containment (the country as a core polygon, points from the direct problem)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deconfliction.core.borders import Atlas, Country
+from deconfliction.core.clip import clip_outline, clip_volumes, clip_zone, outside_bound_m
+from deconfliction.core.distance import point_in_area, separation
+from deconfliction.core.errors import ValidationError
+from deconfliction.core.geodesy import forward, inverse, point_segment_distance
+from deconfliction.core.objects import Zone
+from deconfliction.core.outline import Circle, Corridor, Outline, Polygon
+from deconfliction.core.timeinterval import TimeInterval
+from deconfliction.core.volume import Volume4D
+
+AT_TANF = (33.50583, 38.61778)
+R = 55_000.0
+CIRCLE = Circle(*AT_TANF, R)
+#: inside the circle: in Jordan (35.6 km south-west) and in Syria (22.8 km north-west)
+IN_JORDAN = (33.2, 38.5)
+IN_SYRIA = (33.6, 38.4)
+
+
+def _area(country: Country) -> Polygon:
+    """The country's one polygon as a core polygon (geodesic edges)."""
+    (ext, *holes), = country.parts
+    return Polygon(tuple(map(tuple, ext.tolist())), tuple(tuple(map(tuple, h.tolist()))
+                                                          for h in holes))
+
+
+def _inside(pieces: list[Polygon], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    out = np.zeros(lat.size, dtype=bool)
+    for p in pieces:
+        out |= point_in_area(lat, lon, p.edges)
+    return out
+
+
+def _disk_samples(outline: Circle, n_az: int = 720) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the closed disk: a polar grid, and the rim a hair inside."""
+    az = np.linspace(0.0, 360.0, n_az, endpoint=False)
+    dist = np.concatenate([np.linspace(0.0, outline.radius_m, 40)[1:-1],
+                           [outline.radius_m - 1e-3]])
+    a, d = np.meshgrid(az, dist)
+    lat, lon, _ = forward(np.full(a.size, outline.lat), np.full(a.size, outline.lon),
+                          a.ravel(), d.ravel())
+    return lat, lon
+
+
+def _edge_samples(p: Polygon, per_edge: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Points along every geodesic edge of ``p`` (its vertices included)."""
+    e = p.edges
+    f = np.arange(per_edge) / per_edge
+    lat, lon, _ = forward(np.repeat(e.alat, per_edge), np.repeat(e.alon, per_edge),
+                          np.repeat(e.az, per_edge), np.tile(f, e.az.size)
+                          * np.repeat(e.length_m, per_edge))
+    return lat, lon
+
+
+@pytest.fixture(scope="module")
+def syria(atlas: Atlas) -> Country:
+    return atlas.country("Syria")
+
+
+@pytest.fixture(scope="module")
+def clipped(syria: Country) -> list[Polygon]:
+    return clip_outline(CIRCLE, syria)
+
+
+def test_the_bound_is_under_a_metre_for_55_km() -> None:
+    assert 0.5 < outside_bound_m(CIRCLE) < 1.0
+    assert outside_bound_m(Polygon(((33.0, 38.0), (34.0, 38.0), (34.0, 39.0)))) == 0.501
+
+
+def test_every_point_of_circle_and_country_is_in_the_clip(
+        syria: Country, clipped: list[Polygon]) -> None:
+    lat, lon = _disk_samples(CIRCLE)
+    in_syria = point_in_area(lat, lon, _area(syria).edges)
+    assert 5_000 < in_syria.sum() < lat.size - 2_000  # both sides are sampled
+    assert _inside(clipped, lat[in_syria], lon[in_syria]).all()
+
+
+def test_the_clip_reaches_at_most_the_bound_beyond_the_circle(clipped: list[Polygon]) -> None:
+    bound = outside_bound_m(CIRCLE)
+    for p in clipped:
+        lat, lon = _edge_samples(p)
+        d = inverse(np.full(lat.size, AT_TANF[0]), np.full(lat.size, AT_TANF[1]), lat, lon)[2]
+        assert d.max() <= R + bound
+        assert d.max() > R  # the rim is kept, outside the circle by a hair
+
+
+def test_the_clip_stays_in_the_country(syria: Country, clipped: list[Polygon]) -> None:
+    area = _area(syria)
+    for p in clipped:
+        lat, lon = _edge_samples(p)
+        out = ~point_in_area(lat, lon, area.edges)
+        if out.any():  # only points on the border itself, within a millimetre
+            e = area.edges
+            m = int(out.sum())
+            d = point_segment_distance(np.repeat(lat[out], e.az.size),
+                                       np.repeat(lon[out], e.az.size),
+                                       np.tile(e.alat, m), np.tile(e.alon, m),
+                                       np.tile(e.blat, m), np.tile(e.blon, m))[0]
+            assert d.reshape(m, -1).min(axis=1).max() < 0.01
+
+
+def test_points_on_either_side_of_the_border(clipped: list[Polygon]) -> None:
+    lat, lon = np.array([IN_JORDAN[0], IN_SYRIA[0]]), np.array([IN_JORDAN[1], IN_SYRIA[1]])
+    assert _inside([Polygon(((32.0, 37.0), (35.0, 37.0), (35.0, 40.0), (32.0, 40.0)))],
+                   lat, lon).all()
+    assert _inside(clipped, lat, lon).tolist() == [False, True]
+
+
+def test_the_clip_is_one_polygon_with_dense_arc(clipped: list[Polygon]) -> None:
+    (p,) = clipped
+    e = p.edges
+    assert e.length_m.max() < 320.0  # the arc every ~300 m, the border cut as finely
+    assert p.vertex_count < 2_000
+
+
+@pytest.mark.parametrize("outline", [
+    Polygon(((33.2, 38.3), (33.9, 38.4), (33.6, 39.2), (33.1, 38.9))),
+    Corridor(((33.0, 38.2), (33.6, 38.6), (33.4, 39.3)), 4_000.0),
+], ids=["polygon", "corridor"])
+def test_polygons_and_corridors(syria: Country, outline: Outline) -> None:
+    pieces = clip_outline(outline, syria)
+    assert pieces
+    # the clip holds the outline's points in Syria: sample a grid over the outline's cap
+    g = np.mgrid[32.9:34.0:45j, 38.1:39.5:45j].reshape(2, -1)
+    lat, lon = g[0], g[1]
+    if isinstance(outline, Polygon):
+        mine = point_in_area(lat, lon, outline.edges)
+    else:
+        mine = np.array([separation(Circle(a, b, 1e-3), outline).separation_m <= 0
+                         for a, b in zip(lat, lon, strict=True)])
+    mine &= point_in_area(lat, lon, _area(syria).edges)
+    assert mine.sum() > 50 and _inside(pieces, lat[mine], lon[mine]).all()
+    # and reaches no further than the bound beyond it
+    bound = outside_bound_m(outline)
+    for p in pieces:
+        plat, plon = _edge_samples(p, 2)
+        for a, b in zip(plat[::7], plon[::7], strict=True):
+            assert separation(Circle(a, b, 1e-3), outline).separation_m <= bound + 1e-3
+
+
+def test_a_zone_clipped_keeps_band_time_and_the_volumes_it_came_from(
+        syria: Country, atlas: Atlas) -> None:
+    v = Volume4D(CIRCLE, 0.0, 20_000.0, TimeInterval(None, None))
+    zone = Zone(id="at-tanf", name="At Tanf", owner="coalition", volumes=(v,))
+    z = clip_zone(zone, syria)
+    assert z.clip_to == "Syria" and z.unclipped == (v,) and z.version == zone.version
+    assert all(isinstance(w.outline, Polygon) and w.alt_upper_m == 20_000.0
+               and w.time == v.time for w in z.volumes)
+    # clipped again, to another country: from the original circle
+    j = clip_zone(z, atlas.country("Jordan"))
+    assert j.clip_to == "Jordan" and j.unclipped == (v,)
+    assert _inside([w.outline for w in j.volumes  # type: ignore[misc]
+                    ], np.array([IN_JORDAN[0]]), np.array([IN_JORDAN[1]])).all()
+
+
+def test_no_part_in_the_country_is_empty_clip(atlas: Atlas) -> None:
+    v = Volume4D(CIRCLE, 0.0, 20_000.0, TimeInterval(None, None))
+    with pytest.raises(ValidationError) as info:
+        clip_volumes((v,), atlas.country("France"))
+    assert info.value.code == "EMPTY_CLIP" and info.value.field == "clip_to"
+
+
+def test_a_clipped_zone_needs_its_unclipped_volumes() -> None:
+    v = Volume4D(CIRCLE, 0.0, 20_000.0, TimeInterval(None, None))
+    with pytest.raises(ValidationError) as info:
+        Zone(id="z", name="", owner="coalition", volumes=(v,), clip_to="Syria")
+    assert info.value.code == "BAD_CLIP"
