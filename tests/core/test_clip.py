@@ -9,9 +9,10 @@ import pytest
 from deconfliction.core.borders import Atlas, Country
 from deconfliction.core.clip import clip_outline, clip_volumes, clip_zone, outside_bound_m
 from deconfliction.core.distance import point_in_area, separation
+from deconfliction.core.engine import ConflictIndex
 from deconfliction.core.errors import ValidationError
 from deconfliction.core.geodesy import forward, inverse, point_segment_distance
-from deconfliction.core.objects import Zone
+from deconfliction.core.objects import Operation, OperationState, Zone
 from deconfliction.core.outline import Circle, Corridor, Outline, Polygon
 from deconfliction.core.timeinterval import TimeInterval
 from deconfliction.core.volume import Volume4D
@@ -172,3 +173,19 @@ def test_a_clipped_zone_needs_its_unclipped_volumes() -> None:
     with pytest.raises(ValidationError) as info:
         Zone(id="z", name="", owner="coalition", volumes=(v,), clip_to="Syria")
     assert info.value.code == "BAD_CLIP"
+
+
+def _op(at: tuple[float, float]) -> Operation:
+    return Operation(id="patrol", name="", owner="russia", state=OperationState.PROPOSED,
+                     volumes=(Volume4D(Circle(*at, 500.0), 0.0, 3_000.0,
+                                       TimeInterval(None, None)),))
+
+
+def test_the_engine_sees_only_the_clipped_zone(syria: Country) -> None:
+    v = Volume4D(CIRCLE, 0.0, 20_000.0, TimeInterval(None, None))
+    whole = Zone(id="at-tanf", name="At Tanf", owner="coalition", volumes=(v,))
+    clipped = clip_zone(whole, syria)
+    assert ConflictIndex([whole]).check(_op(IN_JORDAN))
+    assert not ConflictIndex([clipped]).check(_op(IN_JORDAN))
+    (c,) = ConflictIndex([clipped]).check(_op(IN_SYRIA))
+    assert c.separation_m < 0
