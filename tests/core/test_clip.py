@@ -189,3 +189,12 @@ def test_the_engine_sees_only_the_clipped_zone(syria: Country) -> None:
     assert not ConflictIndex([clipped]).check(_op(IN_JORDAN))
     (c,) = ConflictIndex([clipped]).check(_op(IN_SYRIA))
     assert c.separation_m < 0
+
+
+def test_large_outlines(syria: Country) -> None:
+    big = Circle(*AT_TANF, 600_000.0)
+    (p,) = clip_outline(big, syria)  # all of Syria is within 600 km of At Tanf
+    assert p.vertex_count < 10_000 and 0.5 < outside_bound_m(big) < 2.0
+    with pytest.raises(ValidationError) as info:
+        clip_outline(Circle(*AT_TANF, 1_000_001.0), syria)
+    assert info.value.code == "CLIP_TOO_LARGE"

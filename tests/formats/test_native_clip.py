@@ -4,8 +4,8 @@ volumes, the country's name and the volumes they came from), read back as it is.
 from __future__ import annotations
 
 import pytest
-import sample_objects as samples
 
+import sample_objects as samples
 from deconfliction.core.borders import Atlas
 from deconfliction.core.errors import DeconflictionError, ValidationError
 from deconfliction.core.outline import Polygon

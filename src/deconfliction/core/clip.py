@@ -7,6 +7,9 @@ was clipped from, so that an update can clip again.
 
 How, and what is approximated (all on the side of a larger outline):
 
+* Outlines reaching at most :data:`MAX_EXTENT_M` (1,000 km) from their centre are clipped
+  (``CLIP_TOO_LARGE`` beyond); ``step_m`` grows past 300 m for outlines whose rim would
+  need more than 2,048 vertices.
 * The work is planar in a local azimuthal equidistant projection (``aeqd``, pyproj) centred
   on the outline: geodesic distances from the centre are exact there.
 * A **circle** of radius ``R`` becomes a regular polygon of ``n`` vertices (one every
@@ -55,7 +58,7 @@ from deconfliction.core.objects import Zone
 from deconfliction.core.outline import Circle, Corridor, Outline, Polygon
 from deconfliction.core.volume import Volume4D
 
-__all__ = ["STEP_M", "clip_outline", "clip_volumes", "clip_zone", "outside_bound_m"]
+__all__ = ["MAX_EXTENT_M", "STEP_M", "clip_outline", "clip_volumes", "clip_zone", "outside_bound_m"]
 
 #: the longest piece of arc or edge between two vertices of a clipped outline
 STEP_M = 300.0
@@ -65,6 +68,19 @@ MARGIN_M = 0.5
 _ROUND_TRIP_M = 1e-3
 _A = 6_378_137.0
 _MIN_SIDES = 64
+#: the most vertices along a circle's rim (a longer rim gets longer steps)
+_MAX_SIDES = 2_048
+#: the largest outline clipped: its cap radius plus its own radius, metres
+MAX_EXTENT_M = 1_000_000.0
+
+
+def _extent_m(outline: Outline) -> float:
+    return (0.0 if isinstance(outline, Circle) else cap_of(outline).radius_m) + outline.radius_m
+
+
+def _step(outline: Outline, step_m: float) -> float:
+    """``step_m``, longer for outlines so large that the rim would need too many vertices."""
+    return max(step_m, 2 * math.pi * _extent_m(outline) / _MAX_SIDES)
 
 
 def _sides(radius_m: float, step_m: float) -> int:
@@ -91,6 +107,7 @@ def outside_bound_m(outline: Outline, step_m: float = STEP_M) -> float:
     """How far (metres) the clipped outline may reach beyond ``outline`` at most."""
     if isinstance(outline, Polygon):
         return MARGIN_M + _ROUND_TRIP_M
+    step_m = _step(outline, step_m)
     grown, _ = _grown(outline.radius_m * (_stretch(outline) if isinstance(outline, Corridor)
                                           else 1.0), step_m)
     return grown - outline.radius_m + _ROUND_TRIP_M
@@ -184,7 +201,13 @@ def _polygons(geom: shapely.Geometry) -> list[shapely.Polygon]:
 
 
 def clip_outline(outline: Outline, country: Country, step_m: float = STEP_M) -> list[Polygon]:
-    """The pieces of ``outline`` inside ``country`` (empty when they do not meet)."""
+    """The pieces of ``outline`` inside ``country`` (empty when they do not meet);
+    ``CLIP_TOO_LARGE`` beyond :data:`MAX_EXTENT_M`."""
+    if _extent_m(outline) > MAX_EXTENT_M:
+        raise ValidationError(
+            "CLIP_TOO_LARGE", f"only outlines within {MAX_EXTENT_M / 1000:,.0f} km of their "
+            "centre can be clipped to a country", "clip_to")
+    step_m = _step(outline, step_m)
     if isinstance(outline, Circle):
         centre = (outline.lat, outline.lon)
     else:
