@@ -44,7 +44,8 @@ def test_create_read_and_update(w: World) -> None:
     assert got["volumes"] == obj["volumes"] and got["clip_to"] == "Syria"
     # another party sees the clipped volumes
     seen = w.client.get("/zones/at-tanf", headers=w.auth("delta")).json()
-    assert seen["volumes"] == obj["volumes"]
+    assert seen["volumes"] == obj["volumes"] and seen["clip_to"] == "Syria"
+    assert "unclipped" not in seen
     # an update clips its own volumes again, to the country it names
     r = w.client.put("/zones/at-tanf", headers=w.auth("alpha"),
                      json=_zone(clip_to="400", version=obj["version"]))
