@@ -198,3 +198,41 @@ def test_large_outlines(syria: Country) -> None:
     with pytest.raises(ValidationError) as info:
         clip_outline(Circle(*AT_TANF, 1_000_001.0), syria)
     assert info.value.code == "CLIP_TOO_LARGE"
+
+
+def test_an_enclave_is_a_hole(atlas: Atlas) -> None:
+    """South Africa around Lesotho: the clip has Lesotho as a hole."""
+    (p,) = clip_outline(Circle(-29.6, 28.2, 200_000.0), atlas.country("South Africa"))
+    assert len(p.holes) == 1
+    maseru, free_state = (-29.31, 27.48), (-28.5, 28.5)
+    assert _inside([p], np.array([maseru[0], free_state[0]]),
+                   np.array([maseru[1], free_state[1]])).tolist() == [False, True]
+
+
+def test_across_the_antimeridian(atlas: Atlas) -> None:
+    """Fiji's islands either side of 180°: pieces on both sides, each a valid polygon."""
+    pieces = clip_outline(Circle(-16.6, 179.9, 60_000.0), atlas.country("Fiji"))
+    lons = np.concatenate([p.edges.vlon for p in pieces])
+    assert lons.max() > 179.0 and lons.min() < -179.0
+    east = [ext for ext, *_ in atlas.country("Fiji").parts if ext[:, 1].max() < 0]
+    # Vanua Levu (west of 180°) and the middle of each island east of it within reach
+    points = [(-16.45, 179.5)] + [tuple(ext.mean(axis=0)) for ext in east]
+    checked = 0
+    for lat, lon in points:
+        a_, b_ = np.array([lat]), np.array([lon])
+        part = _area_of(atlas, "Fiji", lat, lon)
+        d = inverse(-16.6, 179.9, lat, lon)[2]
+        if part is None or d > 59_000.0:
+            continue
+        assert _inside(pieces, a_, b_).all()
+        checked += 1
+    assert checked >= 2
+
+
+def _area_of(atlas: Atlas, name: str, lat: float, lon: float) -> Polygon | None:
+    """The core polygon of the part of a country holding (lat, lon), if any."""
+    for ext, *_ in atlas.country(name).parts:
+        p = Polygon(tuple(map(tuple, ext.tolist())))
+        if point_in_area(np.array([lat]), np.array([lon]), p.edges).all():
+            return p
+    return None
