@@ -236,3 +236,24 @@ def _area_of(atlas: Atlas, name: str, lat: float, lon: float) -> Polygon | None:
         if point_in_area(np.array([lat]), np.array([lon]), p.edges).all():
             return p
     return None
+
+
+def test_points_a_hair_inside_the_border_are_kept(syria: Country,
+                                                   clipped: list[Polygon]) -> None:
+    """Points 5 cm inside Syria's border, all along it within the circle."""
+    e = _area(syria).edges
+    f = np.linspace(0.0, 1.0, 201)[1:-1]
+    n = f.size
+    lat, lon, baz = forward(np.repeat(e.alat, n), np.repeat(e.alon, n), np.repeat(e.az, n),
+                            np.tile(f, e.az.size) * np.repeat(e.length_m, n))
+    near = inverse(np.full(lat.size, AT_TANF[0]), np.full(lat.size, AT_TANF[1]), lat, lon)[2]
+    keep = near < R - 1.0
+    lat, lon, heading = lat[keep], lon[keep], baz[keep] + 180.0
+    assert lat.size > 200
+    sides = [forward(lat, lon, heading + turn, np.full(lat.size, 0.05))[:2]
+             for turn in (90.0, -90.0)]
+    inner = [point_in_area(a, b, e) for a, b in sides]
+    assert (inner[0] ^ inner[1]).all()  # one side each
+    plat = np.where(inner[0], sides[0][0], sides[1][0])
+    plon = np.where(inner[0], sides[0][1], sides[1][1])
+    assert _inside(clipped, plat, plon).all()
