@@ -96,3 +96,11 @@ def test_missing_borders(w: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert r.status_code == 503 and r.json()["code"] == "BORDERS_UNAVAILABLE"
     # zones that are not clipped do not need the borders
     assert w.client.post("/zones", headers=w.auth("alpha"), json=_zone()).status_code == 201
+
+
+def test_the_borders_setting(tmp_path: Path) -> None:
+    settings = Settings.load({"borders": str(tmp_path / "none.json")}, environ={})
+    with open_world(f"sqlite:///{tmp_path / 'api.db'}", settings=settings) as w:
+        r = w.client.post("/zones", headers=w.auth("alpha"), json=_zone(clip_to="Syria"))
+        assert r.status_code == 503 and r.json()["code"] == "BORDERS_UNAVAILABLE"
+        assert "none.json" in r.json()["message"]
