@@ -47,6 +47,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 
@@ -113,9 +114,10 @@ def outside_bound_m(outline: Outline, step_m: float = STEP_M) -> float:
     return grown - outline.radius_m + _ROUND_TRIP_M
 
 
-def densify(lat: FloatArray, lon: FloatArray, step_m: float, closed: bool) -> FloatArray:
-    """``(lat, lon)`` rows of a path with points added along each geodesic edge so that no
-    piece is longer than ``step_m``.
+def densify(lat: FloatArray, lon: FloatArray, step_m: float, closed: bool,
+            only: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+    """``(lat, lon)`` rows of a path with points added along each geodesic edge (each edge
+    where ``only`` is true) so that no piece is longer than ``step_m``.
 
     >>> densify(np.array([0.0, 0.0]), np.array([0.0, 0.01]), 300.0, False).shape
     (5, 2)
@@ -126,6 +128,8 @@ def densify(lat: FloatArray, lon: FloatArray, step_m: float, closed: bool) -> Fl
         lat, lon, lat2, lon2 = lat[:-1], lon[:-1], lat[1:], lon[1:]
     az, _, d = inverse(lat, lon, lat2, lon2)
     pieces = np.maximum(1, np.ceil(d / step_m)).astype(np.intp)
+    if only is not None:
+        pieces[~only] = 1
     edge = np.repeat(np.arange(lat.size), pieces)
     first = np.repeat(np.cumsum(pieces) - pieces, pieces)
     frac = (np.arange(edge.size) - first) / pieces[edge]
@@ -141,15 +145,14 @@ class _Plane:
 
     def __init__(self, lat: float, lon: float) -> None:
         crs = f"+proj=aeqd +lat_0={lat!r} +lon_0={lon!r} +ellps=WGS84 +units=m +no_defs"
-        self.fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        self.inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        self.t = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
     def xy(self, latlon: FloatArray) -> FloatArray:
-        x, y = self.fwd.transform(latlon[:, 1], latlon[:, 0])
+        x, y = self.t.transform(latlon[:, 1], latlon[:, 0])
         return np.column_stack([x, y])
 
     def latlon(self, xy: FloatArray) -> list[tuple[float, float]]:
-        lon, lat = self.inv.transform(xy[:, 0], xy[:, 1])
+        lon, lat = self.t.transform(xy[:, 0], xy[:, 1], direction="INVERSE")
         return list(zip(np.asarray(lat).tolist(), np.asarray(lon).tolist(), strict=True))
 
 
@@ -178,17 +181,31 @@ def _country_shape(country: Country, outline: Outline, plane: _Plane,
         for min_lon, min_lat, max_lon, max_lat in boxes:
             if plo[0] > max_lat or phi[0] < min_lat or plo[1] > max_lon or phi[1] < min_lon:
                 continue
-            # geodesic edges cut short first, so cutting by the box in degrees changes
-            # nothing within the outline
-            dense = [densify(r[:, 0], r[:, 1], step_m, True)[:, ::-1] for r in part]
-            poly = shapely.make_valid(shapely.Polygon(dense[0], dense[1:]))
-            near = shapely.clip_by_rect(poly, min_lon, min_lat, max_lon, max_lat)
+            # the geodesic edges near the box cut short first, so that cutting by the box
+            # in degrees changes nothing within the outline
+            dense = [densify(r[:, 0], r[:, 1], step_m, True,
+                             _near_box(r, (min_lon, min_lat, max_lon, max_lat)))[:, ::-1]
+                     for r in part]
+            # (made valid after the cut: a whole large country takes long)
+            near = shapely.make_valid(shapely.clip_by_rect(
+                shapely.Polygon(dense[0], dense[1:]), min_lon, min_lat, max_lon, max_lat))
             for p in _polygons(near):
                 rings = [np.asarray(p.exterior.coords)] + [np.asarray(h.coords)
                                                            for h in p.interiors]
                 xy = [plane.xy(np.ascontiguousarray(r[:, ::-1])) for r in rings]
                 shapes.append(shapely.make_valid(shapely.Polygon(xy[0], xy[1:])))
     return shapely.union_all(shapes) if shapes else shapely.Polygon()
+
+
+def _near_box(ring: FloatArray, box: tuple[float, float, float, float]
+              ) -> npt.NDArray[np.bool_]:
+    """The edges of a closed ring whose end points' box comes within a degree of ``box``
+    (a degree holds the bulge of any geodesic edge shorter than 1,000 km)."""
+    nxt = np.roll(ring, -1, axis=0)
+    lo, hi = np.minimum(ring, nxt), np.maximum(ring, nxt)
+    min_lon, min_lat, max_lon, max_lat = box
+    return np.asarray((lo[:, 0] <= max_lat + 1) & (hi[:, 0] >= min_lat - 1)
+                      & (lo[:, 1] <= max_lon + 1) & (hi[:, 1] >= min_lon - 1))
 
 
 def _polygons(geom: shapely.Geometry) -> list[shapely.Polygon]:
