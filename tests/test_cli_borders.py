@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 
 import sample_objects as samples
 from deconfliction.cli import app
+from deconfliction.formats.geojson import to_geojson
 from deconfliction.formats.native import object_to_dict
 from deconfliction.store import SqliteStore
 
@@ -80,3 +81,13 @@ def test_borders_list(tmp_path: Path) -> None:
     assert {"id": "760", "name": "Syria"} in rows and len(rows) > 200
     r = run(tmp_path / "t.db", "borders", "list", "jord")
     assert "400" in r.stdout and "Jordan" in r.stdout and "Syria" not in r.stdout
+
+
+def test_geojson_zone_clipped(tmp_path: Path) -> None:
+    path = tmp_path / "zone.geojson"
+    path.write_text(json.dumps(to_geojson([samples.at_tanf_zone()])))
+    db = tmp_path / "t.db"
+    assert run(db, "zone", "add", path, "--clip-to", "iraq").exit_code == 0
+    with SqliteStore(db) as s:
+        zone = s.get_zone("at-tanf")
+    assert zone.clip_to == "Iraq" and zone.volumes[0].outline.kind == "polygon"
