@@ -96,6 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
             "garbage collector's reach (gc.freeze), so that its full collections, which grow "
             "with the stored objects, do not stall requests; 0: never"),
     Setting("log_level", str, "info", "uvicorn log level"),
+    Setting("borders", str, "",
+            "world-atlas countries-*.json that zones' clip_to uses (default: the web map's "
+            "copy, web/vendor/world-atlas/countries-50m.json)"),
 )
 
 
@@ -118,6 +121,7 @@ class Settings:
     jwt_ttl_s: int
     gc_freeze_s: float
     log_level: str
+    borders: str
 
     @classmethod
     def load(cls, given: Mapping[str, object] | None = None, *,
