@@ -55,3 +55,12 @@ def nats_url() -> Iterator[str]:
 
     with NatsServer() as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def atlas() -> object:
+    """The countries of the web map's vendored world-atlas (``make web``, which ``make test``
+    runs first, puts it there). Fails (never skips) when it is missing."""
+    from deconfliction.borders import DEFAULT_BORDERS, load_atlas
+
+    return load_atlas(DEFAULT_BORDERS)

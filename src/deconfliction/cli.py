@@ -21,12 +21,15 @@ from typing import Annotated, Any, Literal, NoReturn
 import typer
 from rich.console import Console
 
+from deconfliction.borders import load_atlas
+from deconfliction.cli_borders import register as register_borders_commands
 from deconfliction.cli_ledger import ledger_app
 from deconfliction.cli_monitor import register as register_monitor_commands
 from deconfliction.cli_render import conflict_table, object_table, volume_table, window_text
 from deconfliction.cli_service import local_delete, local_write
 from deconfliction.cli_service import register as register_service_commands
 from deconfliction.cli_sources import register as register_source_commands
+from deconfliction.core.clip import clip_zone
 from deconfliction.core.conflict import Conflict
 from deconfliction.core.errors import DeconflictionError, ValidationError
 from deconfliction.core.objects import Operation, OperationState, Zone
@@ -55,6 +58,7 @@ app.add_typer(op_app, name="op")
 register_service_commands(app, ledger_app)
 register_source_commands(app)
 register_monitor_commands(app)
+register_borders_commands(app)
 
 
 @dataclass(frozen=True)
@@ -164,9 +168,14 @@ def _write(
         console.print(conflict_table(conflicts))
 
 
-def _load(file: Path, kind: ObjectKind, owner: str | None, state: str | None) -> list[Obj]:
+def _load(file: Path, kind: ObjectKind, owner: str | None, state: str | None,
+          clip_to: str | None = None) -> list[Obj]:
     default_state = None if kind == "zone" else (state or OperationState.PROPOSED)
-    objects = load_objects(file, default_object=kind, owner=owner, default_state=default_state)
+    objects = load_objects(file, default_object=kind, owner=owner, default_state=default_state,
+                           borders=load_atlas)
+    if clip_to is not None:
+        country = load_atlas().country(clip_to)
+        objects = [clip_zone(o, country) if isinstance(o, Zone) else o for o in objects]
     _owned(objects, owner)
     wanted = Zone if kind == "zone" else Operation
     for i, obj in enumerate(objects):
@@ -215,11 +224,16 @@ def _root(ctx: typer.Context, db: DbOption = Path("deconfliction.db")) -> None:
 
 @zone_app.command("add")
 def zone_add(
-    ctx: typer.Context, file: Path, owner: OwnerOption = None, strict: StrictOption = False
+    ctx: typer.Context, file: Path, owner: OwnerOption = None, strict: StrictOption = False,
+    clip_to: Annotated[
+        str | None,
+        typer.Option("--clip-to", help="Keep only the part of each zone inside this country "
+                     "(name or numeric code; see `deconfliction borders list`)."),
+    ] = None,
 ) -> None:
     """Add (or replace) the zones in FILE."""
     with _errors():
-        _write(ctx, _load(file, "zone", owner, None), strict, _console())
+        _write(ctx, _load(file, "zone", owner, None, clip_to), strict, _console())
 
 
 @zone_app.command("list")
@@ -353,13 +367,15 @@ def check(
 ) -> None:
     """Check the plans in FILE against the stored objects and/or other files."""
     with _errors():
-        plans = load_objects(file, owner=owner, default_state=OperationState.PROPOSED)
+        plans = load_objects(file, owner=owner, default_state=OperationState.PROPOSED,
+                             borders=load_atlas)
         others: dict[str, Obj] = {}
         if not no_store:
             with _store(ctx, create=False) as store:
                 others.update((o.id, o) for o in _stored(store))
         for path in against or []:
-            loaded = load_objects(path, owner=owner, default_state=OperationState.PROPOSED)
+            loaded = load_objects(path, owner=owner, default_state=OperationState.PROPOSED,
+                                  borders=load_atlas)
             others.update((o.id, o) for o in loaded)
         conflicts = _conflicts(plans, list(others.values()))
     if as_json:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 import httpx
 from fastapi import FastAPI, Response
@@ -33,6 +34,7 @@ from deconfliction.api.routes import (
     web,
 )
 from deconfliction.api.settings import Settings
+from deconfliction.borders import load_atlas
 from deconfliction.channel.service import Service
 from deconfliction.channel.webhooks import deliver_due
 from deconfliction.core.errors import ValidationError
@@ -204,13 +206,15 @@ def create_app(service: Service, settings: Settings | None = None, *,
     )
     app.state.service = service
     app.state.settings = settings
+    # read on the first clip_to, then kept
+    app.state.borders = borders = partial(load_atlas, settings.borders or None)
     metrics = Metrics(service)
     app.state.registry = metrics.registry
     errors.install(app)
 
     app.add_middleware(LimitAndMeasure, max_body_bytes=settings.max_body_bytes,
                        metrics=metrics,
-                       fast=FastWrites(service) if settings.fast_writes else None)
+                       fast=FastWrites(service, borders) if settings.fast_writes else None)
 
     app.state.monitor = reports.LiveMonitor()
     app.state.tracks = TrackFeed()

@@ -52,6 +52,7 @@ _STATUS = {
     "VERSION_REQUIRED": 428,
     "STORE_FAILURE": 503,
     "STORE_CLOSED": 503,
+    "BORDERS_UNAVAILABLE": 503,
 }
 #: the default status of each error class
 _CLASS_STATUS: tuple[tuple[type[DeconflictionError], int], ...] = (

@@ -27,6 +27,7 @@ from deconfliction.api.errors import crash_response, error_response, invalid_res
 from deconfliction.api.routes.objects import BODY_MODELS, save_object, write_response
 from deconfliction.channel.service import Service
 from deconfliction.core.errors import DeconflictionError
+from deconfliction.formats.native import Borders
 from deconfliction.store.port import ObjectKind
 
 __all__ = ["FastWrites"]
@@ -51,8 +52,9 @@ def _is_json(content_type: str) -> bool:
 class FastWrites:
     """``POST /zones`` and ``POST /operations`` for the outer middleware."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, borders: Borders) -> None:
         self.service = service
+        self.borders = borders
 
     @staticmethod
     def handles(scope: Scope) -> bool:
@@ -80,7 +82,7 @@ class FastWrites:
             who = require_scope(await principal_of(self.service, auth), needed)
             body = self._body(kind, raw, content_type)
             res = await save_object(self.service, kind, who, body, create=True, obj_id=None,
-                                    if_match=None)
+                                    if_match=None, borders=self.borders)
             response = write_response(res, 201, f"/{path}/{res.object['id']}")
         except DeconflictionError as err:
             response = error_response(err)

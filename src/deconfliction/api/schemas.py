@@ -91,10 +91,14 @@ class _ObjectIn(_Strict):
 
 class ZoneIn(_ObjectIn):
     """A zone to create or replace. ``version`` (or ``If-Match``) names the version an update
-    replaces."""
+    replaces; ``clip_to`` clips its volumes to a country."""
 
     allowed: Annotated[list[PartyId], Field(max_length=100)] = []
     severity: Literal["keep_out", "protected", "notify"] = "keep_out"
+    clip_to: Annotated[str, Field(min_length=1, max_length=100, description=(
+        "keep only the part of the volumes inside this country (Natural Earth name, any "
+        "case, or ISO 3166-1 numeric code): the zone is stored clipped, one polygon volume "
+        "per piece"))] | None = None
 
 
 class OperationIn(_ObjectIn):

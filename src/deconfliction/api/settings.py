@@ -96,6 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
             "garbage collector's reach (gc.freeze), so that its full collections, which grow "
             "with the stored objects, do not stall requests; 0: never"),
     Setting("log_level", str, "info", "uvicorn log level"),
+    Setting("borders", str, "",
+            "world-atlas countries-*.json that zones' clip_to uses (default: the web map's "
+            "copy, web/vendor/world-atlas/countries-50m.json)"),
     Setting("dss_enabled", bool, False,
             "serve the ASTM F3548-21 DSS API under /dss/v1 (needs dss_public_key and "
             "dss_audience)"),
@@ -125,6 +128,7 @@ class Settings:
     jwt_ttl_s: int
     gc_freeze_s: float
     log_level: str
+    borders: str
     dss_enabled: bool
     dss_public_key: str
     dss_audience: str

@@ -36,8 +36,9 @@ from deconfliction.formats.native import object_to_dict
 
 __all__ = ["HIDDEN_FIELDS", "conflict_parties", "payload_in_full", "sees_in_full", "view_object"]
 
-#: what the shared view leaves out
-HIDDEN_FIELDS = frozenset({"name", "participants", "allowed", "priority"})
+#: what the shared view leaves out (a clipped zone's ``unclipped`` volumes too: others see
+#: the space it takes, not the outline it was cut from)
+HIDDEN_FIELDS = frozenset({"name", "participants", "allowed", "priority", "unclipped"})
 
 
 def sees_in_full(

@@ -106,6 +106,10 @@ class Zone:
     buffer_m: float = 0.0
     severity: Literal["keep_out", "protected", "notify"] = "keep_out"
     version: str = field(default_factory=new_version)
+    #: the country the volumes were clipped to (:mod:`deconfliction.core.clip`), if any
+    clip_to: str | None = None
+    #: the volumes before clipping (empty unless ``clip_to``), so that an update can clip again
+    unclipped: tuple[Volume4D, ...] = ()
     kind: Literal["zone"] = field(default="zone", init=False)
 
     def __post_init__(self) -> None:
@@ -115,6 +119,13 @@ class Zone:
         _check_volumes(self.volumes, DEFAULT_LIMITS)
         _check_buffer(self.buffer_m)
         _check_version(self.version)
+        object.__setattr__(self, "unclipped", tuple(self.unclipped))
+        if self.clip_to is not None or self.unclipped:
+            if not isinstance(self.clip_to, str) or not self.clip_to or not self.unclipped:
+                raise ValidationError(
+                    "BAD_CLIP", "a clipped zone needs both clip_to and its unclipped volumes",
+                    "clip_to")
+            _check_volumes(self.unclipped, DEFAULT_LIMITS)
         if self.severity not in ("keep_out", "protected", "notify"):
             raise ValidationError("BAD_SEVERITY", f"unknown severity {self.severity!r}", "severity")
         if not self.id or not isinstance(self.id, str) or len(self.id) > 128:

@@ -36,8 +36,12 @@ class SubscriptionEndpoints(DssBase):
         raw = body.get("extents")
         if raw is None:
             raise bad("extents is required", "MISSING_FIELD")
-        v = params.area_of_interest({"area_of_interest": raw},
-                                    limits=self.limits).volumes[0]
+        try:
+            v = params.area_of_interest({"area_of_interest": raw},
+                                        limits=self.limits).volumes[0]
+        except DssError as err:  # the spec names no 413 for subscriptions: 400
+            raise bad(err.message.replace("area_of_interest", "extents"),
+                      err.code) from None
         start = v.time.start or now
         end = v.time.end or start + timedelta(seconds=self.limits.max_subscription_s)
         if end <= now:

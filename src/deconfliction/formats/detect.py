@@ -23,7 +23,7 @@ from deconfliction.core.errors import ValidationError
 from deconfliction.core.objects import Operation, OperationState, Zone
 from deconfliction.formats.f3548 import object_from_f3548
 from deconfliction.formats.geojson import objects_from_geojson
-from deconfliction.formats.native import objects_from_native
+from deconfliction.formats.native import Borders, objects_from_native
 
 __all__ = ["Format", "load_objects", "read_json", "sniff"]
 
@@ -91,12 +91,14 @@ def load_objects(
     default_object: str = "operation",
     owner: str | None = None,
     default_state: OperationState | str | None = None,
+    borders: Borders | None = None,
 ) -> list[Zone | Operation]:
     """Zones and operations from a JSON file (a ``str`` or ``Path``) or a parsed document.
 
     ``default_object`` is used where the document does not say whether it holds zones or
     operations, ``owner`` where it names no owner (an F3548 volume list never does) and
-    ``default_state`` for operations that state none (otherwise ``draft``).
+    ``default_state`` for operations that state none (otherwise ``draft``); ``borders`` for
+    native zones that ask to be clipped (``clip_to``).
     """
     data = read_json(path_or_data) if isinstance(path_or_data, str | Path) else path_or_data
     fmt = sniff(data)
@@ -109,5 +111,6 @@ def load_objects(
             data, default_object=default_object, owner=owner, default_state=default_state
         )]
     return objects_from_native(
-        data, default_object=default_object, owner=owner, default_state=default_state
+        data, default_object=default_object, owner=owner, default_state=default_state,
+        borders=borders,
     )

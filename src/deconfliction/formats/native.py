@@ -12,6 +12,13 @@ An object adds ``"object": "zone" | "operation"``, ``id``, ``name``, ``owner``,
 ``kind``, ``priority`` + ``state`` (operations). Unknown keys are refused
 (``UNKNOWN_FIELD``): a misspelt optional key must not pass silently.
 
+A zone may name a country, ``"clip_to": "Syria"`` (or its numeric code, ``"760"``): its
+volumes are then clipped to that country (:mod:`deconfliction.core.clip`) with the borders
+the caller passes (``borders``; without them ``BORDERS_UNAVAILABLE``). A clipped zone is
+written with the country's name in ``clip_to`` and the volumes it was clipped from in
+``unclipped``; read back, it is taken as it is, not clipped again. Zones that are not
+clipped have neither key, so their canonical form is unchanged.
+
 >>> from datetime import datetime, timezone
 >>> from deconfliction.core.objects import Zone
 >>> from deconfliction.core.outline import Circle
@@ -34,10 +41,12 @@ deconfliction.core.errors.ValidationError: alt_lower_m: expected a number, got a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, cast
 
-from deconfliction.core.errors import ValidationError
+from deconfliction.core.borders import Atlas
+from deconfliction.core.clip import clip_zone
+from deconfliction.core.errors import DeconflictionError, ValidationError
 from deconfliction.core.objects import Operation, OperationState, Zone, new_version
 from deconfliction.core.outline import Circle, Corridor, LatLon, Outline, Polygon
 from deconfliction.core.timeinterval import TimeInterval
@@ -76,10 +85,12 @@ __all__ = [
 ]
 
 Severity = Literal["keep_out", "protected", "notify"]
+#: gives the country borders when a zone asks to be clipped (read only then)
+Borders = Callable[[], Atlas]
 
 _VOLUME_KEYS = frozenset({"outline", "alt_lower_m", "alt_upper_m", "time_start", "time_end"})
 _COMMON_KEYS = frozenset({"object", "id", "name", "owner", "version", "buffer_m", "volumes"})
-_ZONE_KEYS = _COMMON_KEYS | {"allowed", "severity"}
+_ZONE_KEYS = _COMMON_KEYS | {"allowed", "severity", "clip_to", "unclipped"}
 _OPERATION_KEYS = _COMMON_KEYS | {"participants", "kind", "priority", "state"}
 _OUTLINE_KEYS = {
     "circle": frozenset({"type", "lat", "lon", "radius_m"}),
@@ -180,11 +191,11 @@ def volume_from_dict(data: object) -> Volume4D:
     return Volume4D(outline, lower, upper, TimeInterval(start, end))
 
 
-def _volumes(d: Mapping[str, object]) -> tuple[Volume4D, ...]:
-    items = sequence(require(d, "volumes"), "volumes")
+def _volumes(d: Mapping[str, object], key: str = "volumes") -> tuple[Volume4D, ...]:
+    items = sequence(require(d, key), key)
     out = []
     for i, item in enumerate(items):
-        with prefixed(at("volumes", i)):
+        with prefixed(at(key, i)):
             out.append(volume_from_dict(item))
     return tuple(out)
 
@@ -210,13 +221,26 @@ def _common(d: Mapping[str, object], owner: str | None) -> dict[str, Any]:
     }
 
 
-def _zone(d: Mapping[str, object], volumes: tuple[Volume4D, ...], owner: str | None) -> Zone:
+def _zone(d: Mapping[str, object], volumes: tuple[Volume4D, ...], owner: str | None,
+          borders: Borders | None = None) -> Zone:
     _known(d, _ZONE_KEYS)
     _expect_object(d, "zone")
     common = _common(d, owner)
     allowed = frozenset(string_list(_get(d, "allowed", []), "allowed"))
     severity = cast(Severity, string(_get(d, "severity", "keep_out"), "severity"))
-    return Zone(allowed=allowed, severity=severity, volumes=volumes, **common)
+    clip_to = d.get("clip_to")
+    if d.get("unclipped") is not None:  # stored clipped: taken as it is
+        return Zone(allowed=allowed, severity=severity, volumes=volumes,
+                    clip_to=string(require(d, "clip_to"), "clip_to"),
+                    unclipped=_volumes(d, "unclipped"), **common)
+    zone = Zone(allowed=allowed, severity=severity, volumes=volumes, **common)
+    if clip_to is None:
+        return zone
+    key = string(clip_to, "clip_to")
+    if borders is None:
+        raise DeconflictionError("BORDERS_UNAVAILABLE", "no country borders to clip to",
+                                 "clip_to")
+    return clip_zone(zone, borders().country(key))
 
 
 def _operation(
@@ -246,6 +270,7 @@ def object_with_volumes(
     default_object: str | None = None,
     owner: str | None = None,
     default_state: OperationState | str | None = None,
+    borders: Borders | None = None,
 ) -> Zone | Operation:
     """A zone or an operation from canonical metadata (no ``volumes`` key) and ``volumes``."""
     if "volumes" in metadata:
@@ -253,7 +278,7 @@ def object_with_volumes(
     kind = _kind(metadata, default_object)
     vols = tuple(volumes)
     if kind == "zone":
-        return _zone(metadata, vols, owner)
+        return _zone(metadata, vols, owner, borders)
     return _operation(metadata, vols, owner, default_state)
 
 
@@ -270,18 +295,24 @@ def _kind(d: Mapping[str, object], default_object: str | None) -> str:
 
 def zone_to_dict(zone: Zone) -> dict[str, Any]:
     """The zone as canonical JSON data."""
-    return {
+    out = {
         "object": "zone", "id": zone.id, "name": zone.name, "owner": zone.owner,
         "version": zone.version, "allowed": sorted(zone.allowed), "buffer_m": zone.buffer_m,
         "severity": zone.severity, "volumes": [volume_to_dict(v) for v in zone.volumes],
     }
+    if zone.clip_to is not None:
+        out["clip_to"] = zone.clip_to
+        out["unclipped"] = [volume_to_dict(v) for v in zone.unclipped]
+    return out
 
 
-def zone_from_dict(data: object, *, owner: str | None = None) -> Zone:
-    """A zone from canonical JSON data; ``owner`` is used when the data names none."""
+def zone_from_dict(data: object, *, owner: str | None = None,
+                   borders: Borders | None = None) -> Zone:
+    """A zone from canonical JSON data; ``owner`` is used when the data names none;
+    ``borders`` when it asks to be clipped (``clip_to`` without ``unclipped``)."""
     d = mapping(data, "")
     _known(d, _ZONE_KEYS)
-    return _zone(d, _volumes(d), owner)
+    return _zone(d, _volumes(d), owner, borders)
 
 
 def operation_to_dict(op: Operation) -> dict[str, Any]:
@@ -324,11 +355,12 @@ def object_from_dict(
     default_object: str | None = None,
     owner: str | None = None,
     default_state: OperationState | str | None = None,
+    borders: Borders | None = None,
 ) -> Zone | Operation:
     """A zone or an operation, by its ``"object"`` key (``default_object`` when absent)."""
     d = mapping(data, "")
     if _kind(d, default_object) == "zone":
-        return zone_from_dict(d, owner=owner)
+        return zone_from_dict(d, owner=owner, borders=borders)
     return operation_from_dict(d, owner=owner, default_state=default_state)
 
 
@@ -338,6 +370,7 @@ def objects_from_native(
     default_object: str | None = None,
     owner: str | None = None,
     default_state: OperationState | str | None = None,
+    borders: Borders | None = None,
 ) -> list[Zone | Operation]:
     """Objects from one object, a list of them or ``{"objects": [...]}``; ids must be unique."""
     if isinstance(data, Mapping) and "objects" in data and "volumes" not in data:
@@ -346,13 +379,13 @@ def objects_from_native(
         items, path = data, ""
     else:
         return [object_from_dict(data, default_object=default_object, owner=owner,
-                                 default_state=default_state)]
+                                 default_state=default_state, borders=borders)]
     out: list[Zone | Operation] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
         with prefixed(at(path, i)):
             obj = object_from_dict(item, default_object=default_object, owner=owner,
-                                   default_state=default_state)
+                                   default_state=default_state, borders=borders)
             if obj.id in seen:
                 raise ValidationError("DUPLICATE_ID", f"id {obj.id!r} appears twice", "id")
         seen.add(obj.id)

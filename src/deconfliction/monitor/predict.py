@@ -23,7 +23,8 @@ How, exactly and without testing every row:
    back to the boundary (to a millimetre). Only regions the course crosses for less than
    ``MIN_STEP_M`` can be missed. The march runs only from ``SPACING_M/2`` before the first
    candidate point that met the row to ``SPACING_M/2`` after the last (an entry is within
-   ``SPACING_M/2`` along the course of a point that met the row).
+   ``SPACING_M/2`` along the course of a point that met the row). The last step back to the
+   boundary is a safeguarded regula falsi (:func:`_to_boundary`), not a bisection.
 """
 
 from __future__ import annotations
@@ -86,6 +87,63 @@ def course_points(lat: np.ndarray, lon: np.ndarray, heading: np.ndarray, reach: 
 
 
 @jit
+def _to_boundary(p: int, r: int, lo_s: float, f_lo: float, hi_s: float, f_hi: float,
+                 lat: np.ndarray, lon: np.ndarray, heading: np.ndarray, rowf: np.ndarray,
+                 rowi: np.ndarray, vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray,
+                 start: np.ndarray, end: np.ndarray, normal: np.ndarray, az: np.ndarray,
+                 length: np.ndarray) -> float:
+    """The first point inside along the course between ``lo_s`` (outside: signed distance
+    ``f_lo`` > 0) and ``hi_s`` (inside: ``f_hi`` <= 0), to :data:`TOL_M` along the course:
+    regula falsi with the Illinois rule (the signed distance is nearly linear along a
+    course near the boundary), each estimate followed by a probe :data:`TOL_M`/2 across it
+    that closes the bracket when the estimate is good, and a bisection when a step did not
+    halve the bracket; as safe as bisection (the bracket always holds the boundary), in a
+    few evaluations instead of twenty-odd."""
+    last_side = 0
+    for it in range(100):
+        width = hi_s - lo_s
+        if width < TOL_M:
+            break
+        if f_lo > 0.0 and f_hi < 0.0 and it % 4 != 3:
+            x = lo_s + f_lo * width / (f_lo - f_hi)
+            x = min(max(x, lo_s + 0.25 * TOL_M), hi_s - 0.25 * TOL_M)
+        else:
+            x = 0.5 * (lo_s + hi_s)
+        la, lo, _ = direct_one(lat[p], lon[p], heading[p], x)
+        fx, _ = signed_distance(r, la, lo, rowf, rowi, vlat, vlon, vu, start, end, normal,
+                                az, length)
+        if fx <= 0.0:
+            hi_s, f_hi = x, fx
+            if last_side == -1:
+                f_lo *= 0.5  # Illinois: the stale end's weight halves
+            last_side = -1
+            y = x - 0.5 * TOL_M  # the probe: is just before it outside?
+            if y > lo_s:
+                la, lo, _ = direct_one(lat[p], lon[p], heading[p], y)
+                fy, _ = signed_distance(r, la, lo, rowf, rowi, vlat, vlon, vu, start, end,
+                                        normal, az, length)
+                if fy > 0.0:
+                    lo_s, f_lo = y, fy
+                else:
+                    hi_s, f_hi = y, fy
+        else:
+            lo_s, f_lo = x, fx
+            if last_side == 1:
+                f_hi *= 0.5
+            last_side = 1
+            y = x + 0.5 * TOL_M  # is just after it inside?
+            if y < hi_s:
+                la, lo, _ = direct_one(lat[p], lon[p], heading[p], y)
+                fy, _ = signed_distance(r, la, lo, rowf, rowi, vlat, vlon, vu, start, end,
+                                        normal, az, length)
+                if fy <= 0.0:
+                    hi_s, f_hi = y, fy
+                else:
+                    lo_s, f_lo = y, fy
+    return hi_s
+
+
+@jit
 def first_entry(
     crep: np.ndarray, crow: np.ndarray, s_from: np.ndarray, s_to: np.ndarray,
     t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
@@ -117,7 +175,7 @@ def first_entry(
             continue
         s = max(v * (t0 - t[p]), s_from[k])
         s_hi = min(v * (t1 - t[p]), s_to[k])
-        prev = -1.0
+        prev, prev_d = -1.0, 0.0
         for _ in range(200_000):
             if s > s_hi:
                 break
@@ -128,25 +186,14 @@ def first_entry(
                 break
             if d <= TOL_M:
                 if d < 0.0 and prev >= 0.0:  # stepped inside: back to the boundary
-                    lo_s, hi_s = prev, s
-                    for _ in range(60):
-                        mid = 0.5 * (lo_s + hi_s)
-                        ml, mo, _ = direct_one(lat[p], lon[p], heading[p], mid)
-                        dm, _ = signed_distance(r, ml, mo, rowf, rowi, vlat, vlon, vu, start,
-                                                end, normal, az, length)
-                        if dm <= 0.0:
-                            hi_s = mid
-                        else:
-                            lo_s = mid
-                        if hi_s - lo_s < TOL_M:
-                            break
-                    s = hi_s
+                    s = _to_boundary(p, r, prev, prev_d, s, d, lat, lon, heading, rowf,
+                                     rowi, vlat, vlon, vu, start, end, normal, az, length)
                     la, lo, _ = direct_one(lat[p], lon[p], heading[p], s)
                 when = s / v
                 if when > 0.0 and t[p] + when < rowf[r, T1]:
                     tau[k], elat[k], elon[k] = when, la, lo
                 break
-            prev = s
+            prev, prev_d = s, d
             s += max(d, MIN_STEP_M)
     return tau, elat, elon
 

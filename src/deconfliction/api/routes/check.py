@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 
 from deconfliction.api.auth import authenticate, require_scope
 from deconfliction.api.schemas import OperationIn, ZoneIn, dump
-from deconfliction.api.state import service_of
+from deconfliction.api.state import borders_of, service_of
 from deconfliction.channel.service import Principal
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.core.objects import Operation
@@ -45,7 +45,9 @@ async def check(request: Request, body: Annotated[dict[str, Any], Body()],
             [{**e, "loc": ("body", *e["loc"])} for e in err.errors()]) from None
     native = dump(parsed, drop=("seen", "override", "shared_with", "version"))
     native["object"] = kind
-    obj = object_from_dict(native, owner=who.party)
+    obj = (object_from_dict(native, owner=who.party) if native.get("clip_to") is None
+           else await run_in_threadpool(object_from_dict, native, owner=who.party,
+                                        borders=borders_of(request)))
     if obj.owner != who.party and not who.admin:
         raise DeconflictionError(
             "NOT_OWNER", f"{who.party} cannot write an object owned by {obj.owner}", "owner")

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from deconfliction.api.auth import need
 from deconfliction.api.schemas import OperationIn, StateIn, ZoneIn, dump
-from deconfliction.api.state import service_of
+from deconfliction.api.state import borders_of, service_of
 from deconfliction.channel.service import Principal, Service, WriteResult
 from deconfliction.core.errors import ValidationError
 from deconfliction.core.limits import DEFAULT_LIMITS
@@ -20,7 +20,7 @@ from deconfliction.core.objects import Zone
 from deconfliction.core.outline import Circle
 from deconfliction.core.timeinterval import TimeInterval, parse_utc
 from deconfliction.core.volume import Volume4D
-from deconfliction.formats.native import object_from_dict
+from deconfliction.formats.native import Borders, object_from_dict
 from deconfliction.store.port import ObjectKind
 
 __all__ = ["BODY_MODELS", "router", "save_object", "write_response"]
@@ -72,9 +72,9 @@ def _time(value: str | None, field: str) -> datetime | None:
 
 async def save_object(service: Service, kind: ObjectKind, who: Principal,
                       body: ZoneIn | OperationIn, *, create: bool, obj_id: str | None,
-                      if_match: str | None) -> WriteResult:
+                      if_match: str | None, borders: Borders) -> WriteResult:
     """Create or replace a zone or an operation from its request body (both routes, and the
-    fast path of :mod:`deconfliction.api.fastpath`)."""
+    fast path of :mod:`deconfliction.api.fastpath`); ``borders`` for a zone's ``clip_to``."""
     # parsed on the event loop (a bounded body), decided by the writer thread: no
     # worker-thread hop per request
     data = dump(body, drop=(*_SERVICE_KEYS, "version"))
@@ -83,7 +83,11 @@ async def save_object(service: Service, kind: ObjectKind, who: Principal,
         if "id" in data and data["id"] != obj_id:
             raise ValidationError("ID_MISMATCH", "the body names another id", "id")
         data["id"] = obj_id
-    obj = object_from_dict(data, owner=who.party)  # a new version token every write
+    if data.get("clip_to") is None:
+        obj = object_from_dict(data, owner=who.party)  # a new version token every write
+    else:  # clipping takes tens of milliseconds: off the event loop
+        obj = await run_in_threadpool(object_from_dict, data, owner=who.party,
+                                      borders=borders)
     seen = getattr(body, "seen", None)
     return await service.save_async(
         who, obj, expected_version=_if_match(if_match) or body.version, create=create,
@@ -101,7 +105,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
     async def create(body: body_model, request: Request,  # type: ignore[valid-type]
                      who: Principal = Depends(need(write))) -> JSONResponse:  # noqa: B008
         res = await save_object(service_of(request), kind, who, body, create=True,
-                                obj_id=None, if_match=None)
+                                obj_id=None, if_match=None, borders=borders_of(request))
         return write_response(res, 201, f"/{path}/{res.object['id']}")
 
     @router.get(f"/{path}", tags=[path], summary=f"List {path}", name=f"list_{kind}")
@@ -137,7 +141,7 @@ def _routes(kind: ObjectKind, path: str, body_model: type[ZoneIn] | type[Operati
                      if_match: Annotated[str | None, Header(max_length=70)] = None,
                      ) -> JSONResponse:
         res = await save_object(service_of(request), kind, who, body, create=False,
-                                obj_id=obj_id, if_match=if_match)
+                                obj_id=obj_id, if_match=if_match, borders=borders_of(request))
         return write_response(res)
 
     @router.delete(f"/{path}/{{obj_id}}", tags=[path], name=f"delete_{kind}",
