@@ -1,0 +1,67 @@
+"""``LiveMonitor``: a :class:`~deconfliction.monitor.engine.Monitor` that follows the zones
+and operations stored by a :class:`~deconfliction.channel.service.Service` (rebuilt only when
+the ledger moved), shared by ``POST /reports`` and the stream workers.
+
+Its clock is the reports': after each batch the monitor is flushed at the batch's latest
+report time, so the events of a sequence of batches are the same in every run (a worker that
+replays a partition after a restart finds the events it found before).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from deconfliction.monitor.batch import TrackBatch
+from deconfliction.monitor.engine import Monitor
+from deconfliction.monitor.events import Event
+
+if TYPE_CHECKING:
+    from deconfliction.channel.service import Service
+
+__all__ = ["LiveMonitor"]
+
+
+class LiveMonitor:
+    """A monitor following ``service``'s objects; ``step`` is safe from several threads."""
+
+    def __init__(self, monitor: Monitor | None = None, objects_seq: int = -1) -> None:
+        self._lock = threading.Lock()
+        self.monitor = monitor
+        #: the ledger seq of the objects the monitor watches
+        self.objects_seq = objects_seq
+
+    def fork(self) -> LiveMonitor:
+        """A live monitor of the same objects with no tracks (shares the built grids)."""
+        with self._lock:
+            return LiveMonitor(None if self.monitor is None else self.monitor.fork(),
+                               self.objects_seq)
+
+    def follow(self, service: Service, now_s: float) -> list[Event]:
+        """Catch up with the stored objects; ``exit`` events of volumes that went away."""
+        with self._lock:
+            return self._follow(service, now_s)
+
+    def _follow(self, service: Service, now_s: float) -> list[Event]:
+        seq, objects = service.live_objects(None if self.monitor is None else self.objects_seq)
+        events: list[Event] = []
+        if self.monitor is None:
+            self.monitor = Monitor(objects or ())
+        elif objects is not None:
+            events += self.monitor.set_objects(objects, now_s)
+        self.objects_seq = seq
+        return events
+
+    def step(self, service: Service, batch: TrackBatch) -> list[Event]:
+        """The events of ``batch`` (after following the objects), then of a flush at its
+        latest report time (the service's clock for an empty batch)."""
+        with self._lock:
+            now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
+            events = self._follow(service, now_s)
+            assert self.monitor is not None
+            if len(batch):
+                events += self.monitor.ingest(batch)
+            events += self.monitor.flush(now_s)
+        return events
