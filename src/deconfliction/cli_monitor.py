@@ -34,8 +34,13 @@ async def _probe_stream(url: str, stream: str, prefix: str, partitions: int) -> 
 
     from deconfliction.monitor.stream import StreamConfig, ensure_stream
 
+    async def quiet(_: Exception) -> None:  # the failure is reported once, by the caller
+        return None
+
+    # max_reconnect_attempts 0 would mean "forever" in nats-py, for the first connect too
     nc = await nats.connect(url, connect_timeout=3, allow_reconnect=False,
-                            max_reconnect_attempts=0)
+                            max_reconnect_attempts=1, reconnect_time_wait=0.2,
+                            error_cb=quiet)
     try:
         await ensure_stream(nc.jetstream(), StreamConfig(stream=stream, subject_prefix=prefix,
                                                           partitions=partitions))

@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,7 +183,12 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
             loop.add_signal_handler(sig, stop.set)
     cfg = settings.stream
     service = Service(open_store(settings.db))
-    nc = await nats.connect(settings.nats_url, allow_reconnect=True, max_reconnect_attempts=-1)
+    async def log(err: Exception) -> None:  # one line, not nats-py's traceback
+        print(f"monitor worker {settings.worker}: nats: {type(err).__name__}: {err}",
+              file=sys.stderr, flush=True)
+
+    nc = await nats.connect(settings.nats_url, allow_reconnect=True, max_reconnect_attempts=-1,
+                            error_cb=log)
     parts: list[_Partition] = []
     try:
         js = nc.jetstream()
@@ -240,6 +246,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
     main(sys.argv[1:])
