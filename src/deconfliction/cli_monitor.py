@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -87,8 +88,51 @@ def _monitor(db: str, nats_url: str, workers: int, partitions: int, stream: str,
     sup.run()
 
 
+def _simulate(url: str, tokens_path: Path, speed: float, wait_s: float) -> None:
+    import httpx
+
+    from deconfliction.monitor.feed import feed, wait_ready
+
+    url = url.rstrip("/")
+    with httpx.Client(timeout=30.0) as client:
+        if not wait_ready(client, url, wait_s):
+            _fail(f"{url}: the service did not answer in {wait_s:g} s (SERVICE_UNAVAILABLE)")
+        deadline = time.monotonic() + wait_s  # the service writes the tokens as it starts
+        while not tokens_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        try:
+            tokens = json.loads(tokens_path.read_text())
+        except (OSError, ValueError) as err:
+            _fail(f"{tokens_path}: {err} (FILE_UNREADABLE)")
+        print(f"simulate: the At Tanf live tracks into {url}/reports at {speed:g}x real time",
+              file=sys.stderr, flush=True)
+        try:
+            sent = feed(client, url, tokens, speed=speed,
+                        say=lambda line: print(line, flush=True))
+        except (httpx.HTTPError, KeyError) as err:
+            _fail(f"{url}: {type(err).__name__}: {err} (SIMULATION_FAILED)")
+    print(f"simulate: done; {sent} alert messages in the parties' inboxes",
+          file=sys.stderr, flush=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``replay`` and ``monitor`` to ``app``."""
+    """Add ``replay``, ``monitor`` and ``simulate`` to ``app``."""
+
+    @app.command("simulate")
+    def simulate_cmd(
+        url: Annotated[str, typer.Option(help="The running service.")] =
+            "http://127.0.0.1:8000",
+        tokens: Annotated[Path, typer.Option(
+            help="Party -> token JSON (what serve --scenario attanf writes).")] =
+            Path(".run/attanf.db.tokens.json"),
+        speed: Annotated[float, typer.Option(help="Times real time (0: no pauses).")] = 4.0,
+        wait_s: Annotated[float, typer.Option(help="How long to wait for the service.")] =
+            120.0,
+    ) -> None:
+        """Post the At Tanf simulator's live tracks to a running service's /reports."""
+        if speed < 0:
+            _fail(f"--speed: {speed} must not be negative (BAD_OPTION)")
+        _simulate(url, tokens, speed, wait_s)
 
     @app.command("monitor")
     def monitor_cmd(
