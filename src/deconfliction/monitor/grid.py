@@ -133,7 +133,9 @@ class ZoneGrid:
 
     def fork(self) -> ZoneGrid:
         """A grid of the same volumes sharing this one's rows and cell lists (each copies
-        the rows before its first change; the cell lists are never changed in place)."""
+        the rows before its first change; the cell lists are never changed in place). The
+        cell lists are built first, once, for both."""
+        self.build()
         new = copy.copy(self)
         new._pool = None
         self._shared = new._shared = True

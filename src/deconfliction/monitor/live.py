@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from deconfliction.monitor.batch import TrackBatch
-from deconfliction.monitor.engine import Monitor
-from deconfliction.monitor.events import Event
+from deconfliction.monitor.engine import DEFAULT_CONFIG, Monitor
+from deconfliction.monitor.events import Event, MonitorConfig
 
 if TYPE_CHECKING:
     from deconfliction.channel.service import Service
@@ -27,8 +27,10 @@ __all__ = ["LiveMonitor"]
 class LiveMonitor:
     """A monitor following ``service``'s objects; ``step`` is safe from several threads."""
 
-    def __init__(self, monitor: Monitor | None = None, objects_seq: int = -1) -> None:
+    def __init__(self, monitor: Monitor | None = None, objects_seq: int = -1,
+                 config: MonitorConfig = DEFAULT_CONFIG) -> None:
         self._lock = threading.Lock()
+        self.config = config
         self.monitor = monitor
         #: the ledger seq of the objects the monitor watches
         self.objects_seq = objects_seq
@@ -37,7 +39,7 @@ class LiveMonitor:
         """A live monitor of the same objects with no tracks (shares the built grids)."""
         with self._lock:
             return LiveMonitor(None if self.monitor is None else self.monitor.fork(),
-                               self.objects_seq)
+                               self.objects_seq, self.config)
 
     def follow(self, service: Service, now_s: float) -> list[Event]:
         """Catch up with the stored objects; ``exit`` events of volumes that went away."""
@@ -48,7 +50,7 @@ class LiveMonitor:
         seq, objects = service.live_objects(None if self.monitor is None else self.objects_seq)
         events: list[Event] = []
         if self.monitor is None:
-            self.monitor = Monitor(objects or ())
+            self.monitor = Monitor(objects or (), self.config)
         elif objects is not None:
             events += self.monitor.set_objects(objects, now_s)
         self.objects_seq = seq

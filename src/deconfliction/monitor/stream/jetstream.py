@@ -119,9 +119,14 @@ class Delivery:
     #: when the server stored the message (epoch s)
     published_s: float = math.nan
 
-    async def ack(self) -> None:
-        """Tell the server this message is handled (waits for its confirmation)."""
-        await self._msg.ack_sync(timeout=5.0)
+    async def ack(self, *, wait: bool = True) -> None:
+        """Tell the server this message is handled (waits for its confirmation unless
+        ``wait`` is false: a lost ack only means a redelivery, which the caller must
+        tolerate anyway)."""
+        if wait:
+            await self._msg.ack_sync(timeout=5.0)
+        else:
+            await self._msg.ack()
 
 
 class PartitionConsumer:

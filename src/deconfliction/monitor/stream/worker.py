@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import pickle
@@ -35,6 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deconfliction.monitor.batch import TrackBatch
+from deconfliction.monitor.engine import DEFAULT_CONFIG
+from deconfliction.monitor.events import MonitorConfig
 from deconfliction.monitor.live import LiveMonitor
 from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.stream.jetstream import (
@@ -73,6 +77,8 @@ class WorkerSettings:
     snapshot_every_s: float = 30.0
     #: a directory for one JSON line per handled message (benchmarks)
     stats_dir: Path | None = None
+    #: the monitor's settings (every worker must have the same)
+    monitor: MonitorConfig = DEFAULT_CONFIG
 
 
 class _Partition:
@@ -144,7 +150,7 @@ async def _handle(part: _Partition, service: Any, d: Delivery) -> None:
         written = 0 if sent is None else len(alerts)
         part.offset = d.stream_seq
         _crash_hook(part.partition, d.stream_seq)
-    await d.ack()
+    await d.ack(wait=False)  # after the alerts are committed; a lost ack is a redelivery
     part.seq = d.stream_seq
     if part.stats is not None:
         part.stats.write(json.dumps({"p": part.partition, "seq": d.stream_seq,
@@ -169,6 +175,18 @@ async def _consume(part: _Partition, service: Any, js: Any, stop: asyncio.Event)
         await consumer.close()
 
 
+def _warm_up(live: LiveMonitor) -> None:
+    """Compile the monitor's kernels now (on a throwaway fork), not on the first message."""
+    if live.monitor is None:
+        return
+    m = live.monitor.fork()
+    lat, lon = [33.5, 33.6], [38.6, 38.7]
+    m.ingest(TrackBatch.of(track=["a", "b"], party=["p", "q"], t_s=[0.0, 0.0], lat=lat,
+                           lon=lon, alt_m=[100.0, 100.0], speed_mps=[10.0, 10.0],
+                           heading_deg=[0.0, 90.0]))
+    m.flush(1e9)
+
+
 async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:
     """Consume the worker's partitions until ``stop`` is set (or SIGTERM/SIGINT)."""
     import nats
@@ -183,6 +201,7 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
             loop.add_signal_handler(sig, stop.set)
     cfg = settings.stream
     service = Service(open_store(settings.db))
+    service.read_sync_s = 1.0  # follow the objects' changes within a second, not per message
     async def log(err: Exception) -> None:  # one line, not nats-py's traceback
         print(f"monitor worker {settings.worker}: nats: {type(err).__name__}: {err}",
               file=sys.stderr, flush=True)
@@ -193,8 +212,9 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
     try:
         js = nc.jetstream()
         await ensure_stream(js, cfg)
-        base = LiveMonitor()
+        base = LiveMonitor(config=settings.monitor)
         base.follow(service, time.time())
+        _warm_up(base)
         with service.store.read() as tx:
             for p in partitions_of(settings.worker, settings.workers, cfg.partitions):
                 part = _Partition(settings, p, base.fork())
@@ -225,6 +245,7 @@ def settings_to_json(s: WorkerSettings) -> str:
         "state_dir": None if s.state_dir is None else str(s.state_dir),
         "snapshot_every_s": s.snapshot_every_s,
         "stats_dir": None if s.stats_dir is None else str(s.stats_dir),
+        "monitor": dataclasses.asdict(s.monitor),
         "stream": {"stream": cfg.stream, "subject_prefix": cfg.subject_prefix,
                    "partitions": cfg.partitions, "durable": cfg.durable}})
 
@@ -237,7 +258,8 @@ def settings_from_json(text: str) -> WorkerSettings:
         worker=d["worker"], workers=d["workers"],
         state_dir=None if d["state_dir"] is None else Path(d["state_dir"]),
         snapshot_every_s=d["snapshot_every_s"],
-        stats_dir=None if d["stats_dir"] is None else Path(d["stats_dir"]))
+        stats_dir=None if d["stats_dir"] is None else Path(d["stats_dir"]),
+        monitor=MonitorConfig(**d["monitor"]))
 
 
 def main(argv: list[str]) -> None:
