@@ -9,6 +9,8 @@ replays a partition after a restart finds the events it found before).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from typing import TYPE_CHECKING
 
@@ -32,14 +34,19 @@ class LiveMonitor:
         self._lock = threading.Lock()
         self.config = config
         self.monitor = monitor
-        #: the ledger seq of the objects the monitor watches
+        #: the ledger seq memory was at when the objects were last looked at
         self.objects_seq = objects_seq
+        #: a digest of the watched objects' ids and versions (what a track snapshot needs)
+        self.objects_key = ""
+        self._versions: dict[str, str] = {}
 
     def fork(self) -> LiveMonitor:
         """A live monitor of the same objects with no tracks (shares the built grids)."""
         with self._lock:
-            return LiveMonitor(None if self.monitor is None else self.monitor.fork(),
-                               self.objects_seq, self.config)
+            new = LiveMonitor(None if self.monitor is None else self.monitor.fork(),
+                              self.objects_seq, self.config)
+            new.objects_key, new._versions = self.objects_key, dict(self._versions)
+            return new
 
     def follow(self, service: Service, now_s: float) -> list[Event]:
         """Catch up with the stored objects; ``exit`` events of volumes that went away."""
@@ -48,13 +55,21 @@ class LiveMonitor:
 
     def _follow(self, service: Service, now_s: float) -> list[Event]:
         seq, objects = service.live_objects(None if self.monitor is None else self.objects_seq)
-        events: list[Event] = []
-        if self.monitor is None:
-            self.monitor = Monitor(objects or (), self.config)
-        elif objects is not None:
-            events += self.monitor.set_objects(objects, now_s)
         self.objects_seq = seq
-        return events
+        if objects is None:
+            return []
+        # the ledger moves with every message too (alerts among them): re-index only when
+        # an object's version changed
+        versions = {o.id: o.version for o in objects}
+        if self.monitor is not None and versions == self._versions:
+            return []
+        self._versions = versions
+        self.objects_key = hashlib.sha256(
+            json.dumps(sorted(versions.items())).encode()).hexdigest()
+        if self.monitor is None:
+            self.monitor = Monitor(objects, self.config)
+            return []
+        return self.monitor.set_objects(objects, now_s)
 
     def step(self, service: Service, batch: TrackBatch) -> list[Event]:
         """The events of ``batch`` (after following the objects), then of a flush at its

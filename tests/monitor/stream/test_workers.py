@@ -236,3 +236,41 @@ def test_a_worker_killed_mid_stream_loses_and_repeats_no_alert(
     assert got == expected
     if snapshots:
         assert state is not None and len(list(state.glob("*.pickle"))) == cfg.partitions
+
+
+def test_a_partitions_snapshot_is_restored_only_with_the_same_objects(tmp_path: Path) -> None:
+    from deconfliction.channel.service import ALL_SCOPES, SERVER, Principal
+    from deconfliction.monitor.stream.worker import _Partition
+
+    db = _world(tmp_path / "d.db")
+    service = Service(open_store(db))
+    settings = WorkerSettings(db=db, nats_url="nats://unused", stream=_config(),
+                              state_dir=tmp_path / "state")
+    base = LiveMonitor()
+    base.follow(service, 0.0)
+    part = _Partition(settings, 2, base.fork())
+    batches = _batches()
+    for b in batches[:30]:
+        part.live.step(service, b)
+    part.seq = 30
+    probe = LiveMonitor()
+    found = [e for b in batches for e in alerts_of(probe.step(service, b))]
+    assert service.alert(found[:1])  # the ledger moves...
+    part.live.step(service, batches[0])  # ...but not the objects: the snapshot still fits
+    part.save()
+    again = _Partition(settings, 2, base.fork())
+    again.restore()
+    assert again.seq == 30 and again.live.monitor is not None
+    assert again.live.monitor.tracks == part.live.monitor.tracks  # type: ignore[union-attr]
+    rest = [e.to_dict() for b in batches[30:] for e in again.live.step(service, b)]
+    assert rest == [e.to_dict() for b in batches[30:] for e in part.live.step(service, b)]
+    # an object changes: the snapshot no longer fits, the partition replays from the start
+    admin = Principal(SERVER, ALL_SCOPES, admin=True)
+    version = service.get(admin, "naval-drills", "operation")["version"]
+    service.delete(admin, "operation", "naval-drills", version)
+    fresh = LiveMonitor()
+    fresh.follow(service, 0.0)
+    third = _Partition(settings, 2, fresh.fork())
+    third.restore()
+    assert third.seq == 0
+    service.store.close()

@@ -105,7 +105,7 @@ class _Partition:
             return
         with path.open("rb") as f:
             snap = pickle.load(f)
-        if snap["objects_seq"] != self.live.objects_seq or self.live.monitor is None:
+        if snap["objects"] != self.live.objects_key or self.live.monitor is None:
             return  # the objects changed since: replay from the start
         self.live.monitor.restore_tracks(snap["tracks"])
         self.seq = int(snap["seq"])
@@ -118,7 +118,7 @@ class _Partition:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as f:
-            pickle.dump({"seq": self.seq, "objects_seq": self.live.objects_seq,
+            pickle.dump({"seq": self.seq, "objects": self.live.objects_key,
                          "tracks": self.live.monitor.track_state()}, f, protocol=5)
             f.flush()
             os.fsync(f.fileno())
