@@ -192,7 +192,12 @@ class ZoneGrid:
         b = self.build()
         cells = k.cells_of(rep.lat, rep.lon, self.cell_deg, b.nx, b.iy0,
                            b.iy0 + b.row_hq.size - 1)
-        order = k.sort_by_cell(cells, b.cell_off.size - 1)
+        n_cells = b.cell_off.size - 1
+        if cells.size * 16 < n_cells:  # a small batch: don't sweep every cell of the grid
+            idx = np.flatnonzero(cells >= 0)
+            order = idx[np.argsort(cells[idx], kind="stable")]  # what the counting sort gives
+        else:
+            order = k.sort_by_cell(cells, n_cells)
         counts, rows = self._run(rep, b, cells, order)
         idx, out = k.assemble(order, counts, rows, rep.lat.size)
         if out.size and out.min() < 0:
