@@ -141,6 +141,9 @@ def _crash_hook(partition: int, seq: int) -> None:
 
 async def _handle(part: _Partition, service: Any, d: Delivery) -> None:
     cfg = part.settings.stream
+    if d.stream_seq <= part.seq:  # redelivered after a lost ack (e.g. a reconnect): handled
+        await d.ack(wait=False)
+        return
     events = part.live.step(service, d.batch)
     alerts = alerts_of(events)
     written = 0
@@ -167,8 +170,11 @@ async def _consume(part: _Partition, service: Any, js: Any, stop: asyncio.Event)
     await consumer.open(start_seq=part.seq + 1)
     try:
         while not stop.is_set():
-            for d in await consumer.fetch(64, timeout=0.5):
+            # a few messages at a time, yielding between them: a worker busy for seconds
+            # must still answer the server (else it is dropped as a slow consumer)
+            for d in await consumer.fetch(8, timeout=0.5):
                 await _handle(part, service, d)
+                await asyncio.sleep(0)
                 if stop.is_set():
                     break
     finally:
