@@ -97,6 +97,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--max-tracks", type=int, default=None,
                    help="only the cases with at most this many tracks")
+    p.add_argument("--max-zones", type=int, default=None,
+                   help="only the cases with at most this many zones")
     p.add_argument("--markdown-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
@@ -112,6 +114,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.latency_s = args.latency_s or 10.0
     if args.max_tracks is not None:
         args.cases = [c for c in args.cases if c[1] <= args.max_tracks]
+    if args.max_zones is not None:
+        args.cases = [c for c in args.cases if c[0] <= args.max_zones]
     return args
 
 
@@ -323,14 +327,12 @@ def markdown(res: dict[str, Any]) -> str:
             f"{c['alert_messages']:,} | {' + '.join(_f(r) for r in c['worker_peak_rss_mb'])} | "
             f"{_f(b['engine_per_core_per_s'])} | {_f(b.get('postgis_per_s'))} | "
             f"{_f(b['shapely_per_s'])} |")
-    low = res.get("low_rate_cases", [])
-    if low:
-        lines += ["", f"The same cases at a lower fixed load (`{res.get('low_rate_command')}`, "
-                  "same machine, right after):", "",
+    for run in res.get("extra_runs", []):
+        lines += ["", f"`{run['command']}` (same machine, right after): {run['why']}", "",
                   "| zones | tracks | events | fixed load (target) | report->alert p50 / p99 ms "
                   "| report->handled p50 / p99 ms | end to end reports/s |",
                   "|---:|---:|:--|---:|---:|---:|---:|"]
-        for c in low:
+        for c in run["cases"]:
             la = c["latency"]
             lines.append(
                 f"| {c['zones']:,} | {c['tracks']:,} | {c['config']} | "
