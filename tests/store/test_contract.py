@@ -66,7 +66,7 @@ def test_survives_close_and_reopen(store_url: str) -> None:
 def test_schema_and_columns(store: SqlStore) -> None:
     exercise = samples.exercise()
     store.put(exercise)
-    assert _rows(store, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert _rows(store, "SELECT version_num FROM alembic_version") == [("0003",)]
     [(owner, version, state, t0, t1)] = _rows(
         store, "SELECT owner, version, state, time_start_s, time_end_s FROM operations"
     )
@@ -241,7 +241,7 @@ def test_a_release_0_1_database_is_upgraded(db: Path) -> None:
         s.put(zone)
     with SqliteStore(db) as s:
         assert s.get_zone("at-tanf") == zone
-        assert _rows(s, "SELECT version_num FROM alembic_version") == [("0002",)]
+        assert _rows(s, "SELECT version_num FROM alembic_version") == [("0003",)]
 
 
 _RELEASE_0_1_SCHEMA = """
