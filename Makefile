@@ -80,11 +80,15 @@ test: $(STAMP) system-deps web lint
 
 ## run: the service on http://127.0.0.1:8000 (the map at /, docs at /docs) with the At Tanf scenario on a
 ## fresh SQLite file; each party's token is printed and kept in .run/attanf.db.tokens.json.
+## The simulator's live tracks are posted to /reports at 4x real time (a background
+## `deconfliction simulate`, which waits for the service): its alerts are printed as they
+## come, and land in the parties' inboxes and SSE streams.
 RUN_DB := .run/attanf.db
 run: $(STAMP) web
 	mkdir -p .run
 	rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm $(RUN_DB).tokens.json
 	$(BIN)/deconfliction demo
+	$(BIN)/deconfliction simulate --tokens $(RUN_DB).tokens.json --speed 4 &
 	exec $(BIN)/deconfliction serve --db $(RUN_DB) --scenario attanf
 
 ## bench: every bench/bench_*.py in order; the scripts write into bench/results/.

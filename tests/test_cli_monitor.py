@@ -67,3 +67,48 @@ def test_bad_input_is_one_line_and_status_2(scenario: tuple[Path, Path], tmp_pat
     bad.write_text('{"time": 1, "icao24": "a", "latitude": 95, "longitude": 1}\n')
     r = runner.invoke(app, ["replay", str(bad), "--db", str(db)])
     assert r.exit_code == 2 and "LAT_OUT_OF_RANGE" in r.output
+
+
+# -- deconfliction monitor --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--workers", "0"], "--workers: 0 must be at least 1 (BAD_OPTION)"),
+    (["--workers", "5", "--partitions", "4"], "would leave some idle (BAD_OPTION)"),
+    (["--partitions", "0"], "--partitions: 0 must be in 1..1024 (BAD_OPTION)"),
+    (["--nats", "nats://127.0.0.1:1"], "(NATS_UNAVAILABLE)"),
+    (["--nats", "not a url"], "(NATS_UNAVAILABLE)"),
+])
+def test_monitor_refuses_bad_options_in_one_line(tmp_path: Path, args: list[str], says: str
+                                                 ) -> None:
+    r = runner.invoke(app, ["monitor", "--db", str(tmp_path / "d.db"), *args])
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], lines
+
+
+def test_monitor_runs_its_workers_until_stopped(tmp_path: Path, nats_url: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    exe = Path(sys.executable).parent / "deconfliction"
+    proc = subprocess.Popen(
+        [str(exe), "monitor", "--db", str(tmp_path / "d.db"), "--nats", nats_url,
+         "--workers", "2", "--stream", "CLIRUN", "--subject-prefix", "clirun"],
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    assert proc.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 120
+    while sum("on partitions" in line for line in seen) < 2 and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+    assert any("worker 0 (pid" in line and "[0, 2]" in line for line in seen), seen
+    assert any("worker 1 (pid" in line and "[1, 3]" in line for line in seen), seen
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(120) == 0
+    proc.stderr.close()

@@ -1,13 +1,15 @@
-"""``deconfliction replay FILE``: recorded tracks against the stored zones and operations.
+"""``deconfliction replay FILE``: recorded tracks against the stored zones and operations;
+``deconfliction monitor``: live monitoring of the NATS track stream by N worker processes.
 
-Prints a summary (alerts by kind, by zone or operation, by party) and, with ``--plot``,
-draws the tracks, outlines and alert points on a map image.
+``replay`` prints a summary (alerts by kind, by zone or operation, by party) and, with
+``--plot``, draws the tracks, outlines and alert points on a map image.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -27,8 +29,136 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+async def _probe_stream(url: str, stream: str, prefix: str, partitions: int) -> None:
+    """Connect once and create the stream if missing (so a bad URL fails here, at once)."""
+    import nats
+
+    from deconfliction.monitor.stream import StreamConfig, ensure_stream
+
+    async def quiet(_: Exception) -> None:  # the failure is reported once, by the caller
+        return None
+
+    # max_reconnect_attempts 0 would mean "forever" in nats-py, for the first connect too
+    nc = await nats.connect(url, connect_timeout=3, allow_reconnect=False,
+                            max_reconnect_attempts=1, reconnect_time_wait=0.2,
+                            error_cb=quiet)
+    try:
+        await ensure_stream(nc.jetstream(), StreamConfig(stream=stream, subject_prefix=prefix,
+                                                          partitions=partitions))
+    finally:
+        await nc.close()
+
+
+def _monitor(db: str, nats_url: str, workers: int, partitions: int, stream: str,
+             subject_prefix: str, state_dir: Path | None, snapshot_every_s: float) -> None:
+    import asyncio
+    import signal
+
+    from deconfliction.monitor.stream import StreamConfig
+    from deconfliction.monitor.stream.supervisor import Supervisor
+    from deconfliction.monitor.stream.worker import WorkerSettings
+    from deconfliction.store import open_store
+
+    if workers < 1:
+        _fail(f"--workers: {workers} must be at least 1 (BAD_OPTION)")
+    if not 1 <= partitions <= 1024:
+        _fail(f"--partitions: {partitions} must be in 1..1024 (BAD_OPTION)")
+    if workers > partitions:
+        _fail(f"--workers: {workers} workers for {partitions} partitions would leave some "
+              "idle (BAD_OPTION)")
+    try:
+        open_store(db).close()  # migrates, and fails early on a bad path or URL
+    except DeconflictionError as err:
+        _fail(f"{err} ({err.code})")
+    except Exception as err:  # SQLAlchemy/driver errors: one line
+        _fail(f"--db {db}: {type(err).__name__}: {err} (STORE_UNAVAILABLE)")
+    try:
+        asyncio.run(_probe_stream(nats_url, stream, subject_prefix, partitions))
+    except Exception as err:  # every NATS/socket error: one line
+        _fail(f"--nats {nats_url}: {type(err).__name__}: {err} (NATS_UNAVAILABLE)")
+    settings = WorkerSettings(
+        db=db, nats_url=nats_url, stream=StreamConfig(
+            stream=stream, subject_prefix=subject_prefix, partitions=partitions),
+        state_dir=state_dir, snapshot_every_s=snapshot_every_s)
+    sup = Supervisor(settings, workers)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sup.stop())
+    print(f"monitor: {workers} worker(s) on {stream} ({partitions} partitions) at "
+          f"{nats_url}, alerts into {db}", file=sys.stderr, flush=True)
+    sup.run()
+
+
+def _simulate(url: str, tokens_path: Path, speed: float, wait_s: float) -> None:
+    import httpx
+
+    from deconfliction.monitor.feed import feed, wait_ready
+
+    url = url.rstrip("/")
+    with httpx.Client(timeout=30.0) as client:
+        if not wait_ready(client, url, wait_s):
+            _fail(f"{url}: the service did not answer in {wait_s:g} s (SERVICE_UNAVAILABLE)")
+        deadline = time.monotonic() + wait_s  # the service writes the tokens as it starts
+        while not tokens_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        try:
+            tokens = json.loads(tokens_path.read_text())
+        except (OSError, ValueError) as err:
+            _fail(f"{tokens_path}: {err} (FILE_UNREADABLE)")
+        print(f"simulate: the At Tanf live tracks into {url}/reports at {speed:g}x real time",
+              file=sys.stderr, flush=True)
+        try:
+            sent = feed(client, url, tokens, speed=speed,
+                        say=lambda line: print(line, flush=True))
+        except (httpx.HTTPError, KeyError) as err:
+            _fail(f"{url}: {type(err).__name__}: {err} (SIMULATION_FAILED)")
+    print(f"simulate: done; {sent} alert messages in the parties' inboxes",
+          file=sys.stderr, flush=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``replay`` to ``app``."""
+    """Add ``replay``, ``monitor`` and ``simulate`` to ``app``."""
+
+    @app.command("simulate")
+    def simulate_cmd(
+        url: Annotated[str, typer.Option(help="The running service.")] =
+            "http://127.0.0.1:8000",
+        tokens: Annotated[Path, typer.Option(
+            help="Party -> token JSON (what serve --scenario attanf writes).")] =
+            Path(".run/attanf.db.tokens.json"),
+        speed: Annotated[float, typer.Option(help="Times real time (0: no pauses).")] = 4.0,
+        wait_s: Annotated[float, typer.Option(help="How long to wait for the service.")] =
+            120.0,
+    ) -> None:
+        """Post the At Tanf simulator's live tracks to a running service's /reports."""
+        if speed < 0:
+            _fail(f"--speed: {speed} must not be negative (BAD_OPTION)")
+        _simulate(url, tokens, speed, wait_s)
+
+    @app.command("monitor")
+    def monitor_cmd(
+        db: Annotated[str, typer.Option("--db", envvar="DECONFLICTION_DB",
+                                        help="The store: objects in, alerts out.")]
+            = "deconfliction.db",
+        nats_url: Annotated[str, typer.Option("--nats", help="NATS server URL.")] =
+            "nats://127.0.0.1:4222",
+        workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+        partitions: Annotated[int, typer.Option(
+            help="Partitions of the stream (as published; fixed per stream).")] = 4,
+        stream: Annotated[str, typer.Option(help="JetStream stream name.")] = "TRACKS",
+        subject_prefix: Annotated[str, typer.Option(
+            help="Subjects are <prefix>.<partition>.")] = "tracks",
+        state_dir: Annotated[Path | None, typer.Option(
+            help="Per-partition track state snapshots (default: <db>.monitor/ for a file "
+                 "store; none: a restarted worker replays its partitions from the start).")]
+            = None,
+        snapshot_every_s: Annotated[float, typer.Option(
+            help="Seconds between snapshots of a partition's track state.")] = 30.0,
+    ) -> None:
+        """Monitor the track stream with N worker processes; alerts go into the channel."""
+        if state_dir is None and "://" not in db:
+            state_dir = Path(db + ".monitor")
+        _monitor(db, nats_url, workers, partitions, stream, subject_prefix, state_dir,
+                 snapshot_every_s)
 
     @app.command("replay")
     def replay_cmd(

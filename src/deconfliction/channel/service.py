@@ -244,17 +244,35 @@ class Service:
         events = list(events)
         if not events:
             return []
-        sent: list[Message] = []
         with self._write() as (tx, pending):
-            for e in events:
-                recipients = {e.owner, e.party, e.other_party} & set(self._parties)
-                what = e.object_id if e.object_id is not None else f"track {e.other_track}"
-                summary = f"{e.kind}: track {e.track} ({e.party or 'unknown party'}), {what}"
-                for r in sorted(recipients):
-                    sent.append(self._send(
-                        tx, pending, recipient=r, sender=SERVER, kind=MessageKind.ALERT,
-                        subject=e.object_id or e.track, subject_version=None, summary=summary,
-                        details={"event": e.to_dict()}))
+            return self._alerts(tx, pending, events)
+
+    def alert_once(self, events: Iterable[Any], *, stream: str, partition: int,
+                   seq: int) -> list[str] | None:
+        """:meth:`alert` for the events of message ``seq`` of a track stream's ``partition``,
+        at most once: the stream's offset is moved to ``seq`` in the same transaction, and a
+        message at or below the offset is not alerted again (``None``). Messages of one
+        partition must come in increasing ``seq`` (one writer per partition)."""
+        events = list(events)
+        with self._write() as (tx, pending):
+            if tx.stream_offset(stream, partition) >= seq:
+                return None
+            sent = self._alerts(tx, pending, events)
+            tx.set_stream_offset(stream, partition, seq,
+                                 at=ledger_mod.utc_stamp(self.clock()))
+            return sent
+
+    def _alerts(self, tx: Tx, pending: Pending, events: list[Any]) -> list[str]:
+        sent: list[Message] = []
+        for e in events:
+            recipients = {e.owner, e.party, e.other_party} & set(self._parties)
+            what = e.object_id if e.object_id is not None else f"track {e.other_track}"
+            summary = f"{e.kind}: track {e.track} ({e.party or 'unknown party'}), {what}"
+            for r in sorted(recipients):
+                sent.append(self._send(
+                    tx, pending, recipient=r, sender=SERVER, kind=MessageKind.ALERT,
+                    subject=e.object_id or e.track, subject_version=None, summary=summary,
+                    details={"event": e.to_dict()}))
         return [m.id for m in sent]
 
     def _apply_row(self, row: ObjectRow) -> None:

@@ -48,6 +48,7 @@ containment); track state lives in flat arrays keyed by a track slot, fence stat
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -159,6 +160,38 @@ class Monitor:
         self._allowed_cache: dict[tuple[int, str], bool] = {}
         self._stats = MonitorStats()
         self.set_objects(objects, -math.inf)
+
+    def fork(self) -> Monitor:
+        """A monitor of the same objects and settings with no tracks, sharing this one's
+        built grids (until either one's objects change): one per partition of a track
+        stream costs no rebuild."""
+        new = copy.copy(self)
+        new._grid, new._pad = self._grid.fork(), self._pad.fork()
+        new._objects, new._given = dict(self._objects), dict(self._given)
+        new._row_obj, new._row_kind = list(self._row_obj), list(self._row_kind)
+        new._row_owner, new._row_vol = list(self._row_owner), list(self._row_vol)
+        new._row_parties = list(self._row_parties)
+        new._tracks = TrackTable()
+        new._fences = PairStore(state=np.int8, since=np.float64, emit=np.float64)
+        new._predicted, new._near = PairStore(), PairStore()
+        new._allowed_cache = {}
+        new._stats = MonitorStats()
+        return new
+
+    def track_state(self) -> dict[str, object]:
+        """The tracks' state (picklable; valid only with the same objects, see
+        :meth:`restore_tracks`)."""
+        return {"tracks": self._tracks, "fences": self._fences, "predicted": self._predicted,
+                "near": self._near, "stats": self._stats}
+
+    def restore_tracks(self, state: dict[str, object]) -> None:
+        """Take the tracks' state from :meth:`track_state` of a monitor that watched the
+        same objects (the fence state refers to their volume rows)."""
+        self._tracks = state["tracks"]  # type: ignore[assignment]
+        self._fences = state["fences"]  # type: ignore[assignment]
+        self._predicted = state["predicted"]  # type: ignore[assignment]
+        self._near = state["near"]  # type: ignore[assignment]
+        self._stats = state["stats"]  # type: ignore[assignment]
 
     # ----------------------------------------------------------------- objects
     @property

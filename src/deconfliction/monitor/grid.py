@@ -44,6 +44,7 @@ rebuilds it (zones change rarely compared with reports).
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Iterable
@@ -119,6 +120,8 @@ class ZoneGrid:
         self._rows = VolumeRows()
         self._built: _Built | None = None
         self._pool: ThreadPoolExecutor | None = None
+        #: the rows are shared with a fork: copy them before changing them
+        self._shared = False
         #: exact ellipsoidal computations the last :meth:`classify` needed
         self.last_exact = 0
         for obj in objects:
@@ -128,14 +131,31 @@ class ZoneGrid:
         """Volume rows ever added (retired ones included: rows are never renumbered)."""
         return len(self._rows)
 
+    def fork(self) -> ZoneGrid:
+        """A grid of the same volumes sharing this one's rows and cell lists (each copies
+        the rows before its first change; the cell lists are never changed in place). The
+        cell lists are built first, once, for both."""
+        self.build()
+        new = copy.copy(self)
+        new._pool = None
+        self._shared = new._shared = True
+        return new
+
+    def _own_rows(self) -> None:
+        if self._shared:
+            self._rows = copy.deepcopy(self._rows)
+            self._shared = False
+
     def add(self, obj: Zone | Operation) -> list[int]:
         """Index ``obj``'s volumes (from the next :meth:`classify`); returns their rows."""
+        self._own_rows()
         rows = self._rows.add(obj)
         self._built = None
         return rows
 
     def remove(self, obj_id: str) -> list[int]:
         """Stop matching ``obj_id``'s volumes (from the next :meth:`classify`)."""
+        self._own_rows()
         rows = self._rows.remove(obj_id)
         self._built = None
         return rows
@@ -172,7 +192,12 @@ class ZoneGrid:
         b = self.build()
         cells = k.cells_of(rep.lat, rep.lon, self.cell_deg, b.nx, b.iy0,
                            b.iy0 + b.row_hq.size - 1)
-        order = k.sort_by_cell(cells, b.cell_off.size - 1)
+        n_cells = b.cell_off.size - 1
+        if cells.size * 16 < n_cells:  # a small batch: don't sweep every cell of the grid
+            idx = np.flatnonzero(cells >= 0)
+            order = idx[np.argsort(cells[idx], kind="stable")]  # what the counting sort gives
+        else:
+            order = k.sort_by_cell(cells, n_cells)
         counts, rows = self._run(rep, b, cells, order)
         idx, out = k.assemble(order, counts, rows, rep.lat.size)
         if out.size and out.min() < 0:

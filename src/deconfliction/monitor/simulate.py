@@ -31,7 +31,7 @@ the party is not allowed, ``nonconforming`` and ``proximity``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,7 +50,8 @@ from deconfliction.scenario.attanf import (
     pursuit_revised,
 )
 
-__all__ = ["START", "Leg", "alerts", "attanf_legs", "attanf_objects", "attanf_tracks"]
+__all__ = ["START", "Leg", "alerts", "attanf_legs", "attanf_objects", "attanf_tracks",
+           "is_alert"]
 
 #: when the simulation starts
 START = datetime(2018, 9, 13, 6, tzinfo=UTC)
@@ -117,8 +118,13 @@ def attanf_tracks(start: datetime = START, step_s: float = 10.0, duration_s: flo
             operation=[g.operation for g in legs])
 
 
+def is_alert(kind: str, details: Mapping[str, object]) -> bool:
+    """Whether a channel alerts on an event of ``kind`` with ``details``: ``enter`` and
+    ``predicted`` not allowed, ``nonconforming`` and ``proximity``."""
+    return kind in ("nonconforming", "proximity") or (
+        kind in ("enter", "predicted") and details.get("allowed") is False)
+
+
 def alerts(events: Sequence[Event]) -> list[Event]:
-    """The events a channel alerts on: ``enter``/``predicted`` not allowed,
-    ``nonconforming`` and ``proximity``."""
-    return [e for e in events if e.kind in ("nonconforming", "proximity")
-            or (e.kind in ("enter", "predicted") and e.details.get("allowed") is False)]
+    """The events a channel alerts on (:func:`is_alert`)."""
+    return [e for e in events if is_alert(e.kind, e.details)]

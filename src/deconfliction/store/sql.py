@@ -47,7 +47,7 @@ _BUSY_TIMEOUT_MS = 30_000
 #: the advisory lock that serialises writers on PostgreSQL ("deco" in ASCII)
 _PG_WRITE_LOCK = 0x6465636F
 #: the newest schema revision this code knows
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -12,6 +12,8 @@ the code reads and writes, and a test checks that the migrated database matches 
 * ``messages``: the durable per-recipient outbox of the channel, with webhook delivery state.
 * ``ledger``: the append-only, hash-chained, signed log.
 * ``meta``: key/value settings of the deployment (the server's signing key).
+* ``stream_offsets``: per (stream, partition) of a track stream, the last message whose
+  alerts are in ``messages`` (written with them: a redelivered message does not alert twice).
 * ``dss_refs``, ``dss_subscriptions``, ``dss_availability``: what the ASTM F3548-21 DSS keeps
   besides the objects (:mod:`deconfliction.dss`): each reference's manager, USS base URL,
   F3548 state, numeric version and subscription; subscriptions (extents as F3548 JSON, a
@@ -37,6 +39,7 @@ __all__ = [
     "metadata",
     "operations",
     "parties",
+    "stream_offsets",
     "tokens",
     "zones",
 ]
@@ -152,6 +155,15 @@ meta = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+stream_offsets = sa.Table(
+    "stream_offsets",
+    metadata,
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
 )
 
 dss_refs = sa.Table(

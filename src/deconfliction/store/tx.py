@@ -34,7 +34,16 @@ from deconfliction.formats.records import (
 )
 from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.rows import row_of
-from deconfliction.store.tables import ledger, messages, meta, operations, parties, tokens, zones
+from deconfliction.store.tables import (
+    ledger,
+    messages,
+    meta,
+    operations,
+    parties,
+    stream_offsets,
+    tokens,
+    zones,
+)
 
 __all__ = ["ObjectRow", "TokenRow", "Tx", "ledger_row", "message_row", "object_row"]
 
@@ -506,3 +515,22 @@ class Tx:
             self.conn.execute(meta.insert().values(key=key, value=value))
         else:
             self.conn.execute(meta.update().where(meta.c.key == key).values(value=value))
+
+    # -- track stream offsets -----------------------------------------------------------------
+
+    def stream_offset(self, stream: str, partition: int) -> int:
+        """The last message of ``partition`` whose alerts are written (0: none)."""
+        got = self.conn.execute(
+            sa.select(stream_offsets.c.seq).where(stream_offsets.c.stream == stream,
+                                                  stream_offsets.c.partition == partition)
+        ).scalar_one_or_none()
+        return int(got) if got is not None else 0
+
+    def set_stream_offset(self, stream: str, partition: int, seq: int, *, at: str) -> None:
+        """Record ``seq`` as the last message of ``partition`` whose alerts are written."""
+        where = (stream_offsets.c.stream == stream, stream_offsets.c.partition == partition)
+        done = self.conn.execute(
+            stream_offsets.update().where(*where).values(seq=seq, updated_at=at))
+        if done.rowcount == 0:
+            self.conn.execute(stream_offsets.insert().values(
+                stream=stream, partition=partition, seq=seq, updated_at=at))

@@ -253,11 +253,17 @@ async function answer(msg, kind, reason) {
   });
 }
 
+// the most messages drawn in the list (the newest pending first, then the newest answered):
+// a storm of alerts must not make the page redraw thousands of rows each time
+const INBOX_SHOWN = 200;
+
 function renderInbox() {
   const items = [...state.inbox].sort((a, b) => b.seq - a.seq);
   const pending = items.filter((m) => m.state === "pending");
   $("pending-count").textContent = String(pending.length);
-  $("inbox").replaceChildren(...items.map((m) => {
+  const shown = [...pending, ...items.filter((m) => m.state !== "pending")].slice(0, INBOX_SHOWN);
+  const more = items.length - shown.length;
+  const rows = shown.map((m) => {
     const li = document.createElement("li");
     li.className = "message";
     li.dataset.id = m.id;
@@ -309,7 +315,14 @@ function renderInbox() {
       li.append(acts);
     }
     return li;
-  }));
+  });
+  if (more > 0) {
+    const li = document.createElement("li");
+    li.className = "more small";
+    li.textContent = `… and ${more} more (older or answered)`;
+    rows.push(li);
+  }
+  $("inbox").replaceChildren(...rows);
   tick();
 }
 
@@ -494,7 +507,9 @@ $("submit").addEventListener("click", () => guard(async () => {
 }));
 
 // ---- session ------------------------------------------------------------------------------
-// a burst of messages (alerts as tracks move) is one refresh, not one each
+// a burst of messages (alerts as tracks move) is one refresh, not one each, and refreshes
+// are at least REFRESH_MS apart
+const REFRESH_MS = 500;
 let refreshing = null;
 let again = false;
 let objectsToo = false;
@@ -507,8 +522,11 @@ function onEvent(msg) {
       again = false;
       const both = objectsToo;
       objectsToo = false;
+      const t0 = performance.now();
       await reloadInbox();
       if (both) await reload();
+      const rest = REFRESH_MS - (performance.now() - t0);
+      if (again && rest > 0) await new Promise((ok) => setTimeout(ok, rest));
     } while (again);
   }).finally(() => { refreshing = null; });
 }

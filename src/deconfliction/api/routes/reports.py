@@ -10,10 +10,8 @@ naming no party is the caller's.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -22,7 +20,7 @@ from deconfliction.api.state import service_of
 from deconfliction.channel.service import Principal, Service
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.monitor.batch import TrackBatch
-from deconfliction.monitor.engine import Monitor
+from deconfliction.monitor.live import LiveMonitor as FollowingMonitor
 from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.sources import batch_from_jsonl
 
@@ -31,28 +29,12 @@ __all__ = ["LiveMonitor", "router"]
 router = APIRouter(tags=["monitoring"])
 
 
-class LiveMonitor:
+class LiveMonitor(FollowingMonitor):
     """The process's monitor, following the service's objects."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._monitor: Monitor | None = None
-        self._seq = -1
 
     def ingest(self, service: Service, batch: TrackBatch) -> tuple[list[Any], list[str]]:
         """Events of ``batch`` and the ids of the alert messages sent."""
-        with self._lock:
-            seq, objects = service.live_objects(None if self._monitor is None else self._seq)
-            now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
-            events: list[Any] = []
-            if self._monitor is None:
-                self._monitor = Monitor(objects or ())
-            elif objects is not None:
-                events += self._monitor.set_objects(objects, now_s)
-            self._seq = seq
-            if len(batch):
-                events += self._monitor.ingest(batch)
-            events += self._monitor.flush(now_s)
+        events = self.step(service, batch)
         return events, service.alert(alerts_of(events))
 
 

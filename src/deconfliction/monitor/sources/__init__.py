@@ -13,8 +13,9 @@ code and the line number), or with ``skip_bad`` drops it and counts it in :class
 from deconfliction.monitor.sources.ais import read_ais
 from deconfliction.monitor.sources.dispatch import detect_format, read_file
 from deconfliction.monitor.sources.files import read_csv, read_jsonl, read_parquet
-from deconfliction.monitor.sources.native import batch_from_jsonl
+from deconfliction.monitor.sources.native import batch_from_jsonl, batch_to_jsonl
 from deconfliction.monitor.sources.options import ReadOptions, ReadStats, RowError
 
-__all__ = ["ReadOptions", "ReadStats", "RowError", "batch_from_jsonl", "detect_format",
+__all__ = ["ReadOptions", "ReadStats", "RowError", "batch_from_jsonl", "batch_to_jsonl",
+           "detect_format",
            "read_ais", "read_csv", "read_file", "read_jsonl", "read_parquet"]

@@ -30,7 +30,7 @@ from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.sources.convert import parse_time
 from deconfliction.monitor.sources.options import RowError
 
-__all__ = ["batch_from_jsonl"]
+__all__ = ["batch_from_jsonl", "batch_to_jsonl"]
 
 _NUMBERS = ("lat", "lon", "alt_m", "speed_mps", "heading_deg")
 _STRINGS = ("track", "party", "operation")
@@ -99,3 +99,23 @@ def batch_from_jsonl(data: bytes) -> TrackBatch:
         for key in _NUMBERS:
             cols[key].append(_number(obj, key, line, key in ("lat", "lon")))
     return TrackBatch.of(**cols)  # type: ignore[arg-type]
+
+
+def batch_to_jsonl(batch: TrackBatch) -> bytes:
+    """``batch`` as the JSON lines :func:`batch_from_jsonl` reads (unknown values null).
+
+    >>> b = TrackBatch.of(track=["a"], party=["p"], t_s=[10], lat=[1], lon=[2])
+    >>> batch_from_jsonl(batch_to_jsonl(b)).party.tolist()
+    ['p']
+    """
+    def num(x: float) -> float | None:
+        return None if math.isnan(x) else float(x)
+
+    rows = []
+    for i in range(len(batch)):
+        rows.append(json.dumps({
+            "track": str(batch.track[i]), "party": str(batch.party[i]),
+            "t_s": float(batch.t_s[i]), "lat": float(batch.lat[i]), "lon": float(batch.lon[i]),
+            "alt_m": num(batch.alt_m[i]), "speed_mps": num(batch.speed_mps[i]),
+            "heading_deg": num(batch.heading_deg[i]), "operation": str(batch.operation[i])}))
+    return ("\n".join(rows) + "\n").encode() if rows else b""

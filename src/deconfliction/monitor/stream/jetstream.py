@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -115,10 +116,17 @@ class Delivery:
     stream_seq: int
     redelivered: bool
     _msg: Any
+    #: when the server stored the message (epoch s)
+    published_s: float = math.nan
 
-    async def ack(self) -> None:
-        """Tell the server this message is handled (waits for its confirmation)."""
-        await self._msg.ack_sync(timeout=5.0)
+    async def ack(self, *, wait: bool = True) -> None:
+        """Tell the server this message is handled (waits for its confirmation unless
+        ``wait`` is false: a lost ack only means a redelivery, which the caller must
+        tolerate anyway)."""
+        if wait:
+            await self._msg.ack_sync(timeout=5.0)
+        else:
+            await self._msg.ack()
 
 
 class PartitionConsumer:
@@ -133,8 +141,10 @@ class PartitionConsumer:
         self.resumed_from = 1
         self._sub: Any = None
 
-    async def open(self) -> PartitionConsumer:
-        """(Re)create the durable consumer to start right after the last acked message."""
+    async def open(self, start_seq: int | None = None) -> PartitionConsumer:
+        """(Re)create the durable consumer to start right after the last acked message, or
+        at ``start_seq`` (a worker restoring its state from a snapshot older than the last
+        ack replays from there)."""
         from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
         from nats.js.errors import NotFoundError
 
@@ -145,6 +155,8 @@ class PartitionConsumer:
             if info.ack_floor is not None:
                 start = info.ack_floor.stream_seq + 1
             await self.js.delete_consumer(cfg.stream, name)
+        if start_seq is not None:
+            start = max(1, start_seq)
         self.resumed_from = start
         ccfg = ConsumerConfig(durable_name=name, filter_subject=cfg.subject(self.partition),
                               ack_policy=AckPolicy.EXPLICIT, ack_wait=60.0,
@@ -168,7 +180,7 @@ class PartitionConsumer:
         for m in msgs:
             meta = m.metadata
             out.append(Delivery(decode_batch(m.data), self.partition, meta.sequence.stream,
-                                meta.num_delivered > 1, m))
+                                meta.num_delivered > 1, m, meta.timestamp.timestamp()))
         return out
 
     async def deliveries(self, *, max_messages: int = 32, idle_timeout: float | None = None,

@@ -1,0 +1,277 @@
+"""A monitor worker: consumes its partitions of the track stream, alerts exactly once.
+
+Partition ``p`` belongs to worker ``p % workers`` (:func:`partitions_of`): every report of a
+track is in one partition, so each track's state lives in exactly one worker. Each partition
+has its own :class:`~deconfliction.monitor.live.LiveMonitor` (forked from one built over the
+stored objects: the grids are built once per worker), so a partition's events depend only on
+its own messages, whichever worker holds it and however many workers there are. (The cost:
+``proximity`` is found only between tracks of the same partition.)
+
+Per message, in stream order: the events, then :meth:`Service.alert_once
+<deconfliction.channel.service.Service.alert_once>` (the alerts and the partition's offset in
+one transaction), and only then the ack. A worker killed at any point and restarted:
+
+1. restores each partition's track state from its last snapshot (``state_dir``, written
+   every ``snapshot_every_s`` and at a clean stop; none: an empty state at the stream's
+   start) and replays the partition from the message after it;
+2. replayed messages at or below the stored offset update the state but do not alert again.
+
+So no alert is lost (an unacked message comes again) and none is written twice (the offset
+is moved with the alerts). A snapshot is used only if the objects have not changed since it
+was taken; otherwise the partition is replayed from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import pickle
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deconfliction.monitor.batch import TrackBatch
+from deconfliction.monitor.engine import DEFAULT_CONFIG
+from deconfliction.monitor.events import MonitorConfig
+from deconfliction.monitor.live import LiveMonitor
+from deconfliction.monitor.simulate import alerts as alerts_of
+from deconfliction.monitor.stream.jetstream import (
+    Delivery,
+    PartitionConsumer,
+    StreamConfig,
+    ensure_stream,
+)
+
+__all__ = ["WorkerSettings", "partitions_of", "run_worker"]
+
+#: a test hook: a file holding ``<partition> <seq>``; the worker that writes that message's
+#: alerts deletes the file and kills itself with SIGKILL before acking the message
+CRASH_FILE_ENV = "DECONFLICTION_WORKER_CRASH_FILE"
+
+
+def partitions_of(worker: int, workers: int, partitions: int) -> list[int]:
+    """The partitions of ``worker`` (0-based) among ``workers``: ``p % workers == worker``.
+
+    >>> partitions_of(1, 3, 8)
+    [1, 4, 7]
+    """
+    return [p for p in range(partitions) if p % workers == worker]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What one worker process needs."""
+
+    db: str
+    nats_url: str
+    stream: StreamConfig
+    worker: int = 0
+    workers: int = 1
+    state_dir: Path | None = None
+    snapshot_every_s: float = 30.0
+    #: a directory for one JSON line per handled message (benchmarks)
+    stats_dir: Path | None = None
+    #: the monitor's settings (every worker must have the same)
+    monitor: MonitorConfig = DEFAULT_CONFIG
+
+
+class _Partition:
+    """One partition's monitor, consumer and snapshot."""
+
+    def __init__(self, settings: WorkerSettings, partition: int, live: LiveMonitor) -> None:
+        self.settings = settings
+        self.partition = partition
+        self.live = live
+        self.seq = 0  # the last message folded into the state
+        self.offset = 0  # the last message whose alerts are written
+        self.saved_at = time.monotonic()
+        self.stats: Any = None
+
+    @property
+    def path(self) -> Path | None:
+        d = self.settings.state_dir
+        cfg = self.settings.stream
+        return None if d is None else d / f"{cfg.stream}-{self.partition}.pickle"
+
+    def restore(self) -> None:
+        path = self.path
+        if path is None or not path.exists():
+            return
+        with path.open("rb") as f:
+            snap = pickle.load(f)
+        if snap["objects"] != self.live.objects_key or self.live.monitor is None:
+            return  # the objects changed since: replay from the start
+        self.live.monitor.restore_tracks(snap["tracks"])
+        self.seq = int(snap["seq"])
+
+    def save(self) -> None:
+        path = self.path
+        self.saved_at = time.monotonic()
+        if path is None or self.live.monitor is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump({"seq": self.seq, "objects": self.live.objects_key,
+                         "tracks": self.live.monitor.track_state()}, f, protocol=5)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+
+
+def _crash_hook(partition: int, seq: int) -> None:
+    name = os.environ.get(CRASH_FILE_ENV)
+    if not name:
+        return
+    path = Path(name)
+    try:
+        want = path.read_text().split()
+    except OSError:
+        return
+    if [int(w) for w in want] == [partition, seq]:
+        path.unlink()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def _handle(part: _Partition, service: Any, d: Delivery) -> None:
+    cfg = part.settings.stream
+    if d.stream_seq <= part.seq:  # redelivered after a lost ack (e.g. a reconnect): handled
+        await d.ack(wait=False)
+        return
+    events = part.live.step(service, d.batch)
+    alerts = alerts_of(events)
+    written = 0
+    if alerts and d.stream_seq > part.offset:
+        sent = service.alert_once(alerts, stream=cfg.stream, partition=part.partition,
+                                  seq=d.stream_seq)
+        written = 0 if sent is None else len(alerts)
+        part.offset = d.stream_seq
+        _crash_hook(part.partition, d.stream_seq)
+    await d.ack(wait=False)  # after the alerts are committed; a lost ack is a redelivery
+    part.seq = d.stream_seq
+    if part.stats is not None:
+        part.stats.write(json.dumps({"p": part.partition, "seq": d.stream_seq,
+                                     "reports": len(d.batch), "alerts": written,
+                                     "published_s": d.published_s,
+                                     "done_s": time.time()}) + "\n")
+    if (part.settings.snapshot_every_s >= 0
+            and time.monotonic() - part.saved_at >= part.settings.snapshot_every_s):
+        part.save()
+
+
+async def _consume(part: _Partition, service: Any, js: Any, stop: asyncio.Event) -> None:
+    consumer = PartitionConsumer(js, part.settings.stream, part.partition)
+    await consumer.open(start_seq=part.seq + 1)
+    try:
+        while not stop.is_set():
+            # a few messages at a time, yielding between them: a worker busy for seconds
+            # must still answer the server (else it is dropped as a slow consumer)
+            for d in await consumer.fetch(8, timeout=0.5):
+                await _handle(part, service, d)
+                await asyncio.sleep(0)
+                if stop.is_set():
+                    break
+    finally:
+        await consumer.close()
+
+
+def _warm_up(live: LiveMonitor) -> None:
+    """Compile the monitor's kernels now (on a throwaway fork), not on the first message."""
+    if live.monitor is None:
+        return
+    m = live.monitor.fork()
+    lat, lon = [33.5, 33.6], [38.6, 38.7]
+    m.ingest(TrackBatch.of(track=["a", "b"], party=["p", "q"], t_s=[0.0, 0.0], lat=lat,
+                           lon=lon, alt_m=[100.0, 100.0], speed_mps=[10.0, 10.0],
+                           heading_deg=[0.0, 90.0]))
+    m.flush(1e9)
+
+
+async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:
+    """Consume the worker's partitions until ``stop`` is set (or SIGTERM/SIGINT)."""
+    import nats
+
+    from deconfliction.channel.service import Service
+    from deconfliction.store import open_store
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    cfg = settings.stream
+    service = Service(open_store(settings.db))
+    service.read_sync_s = 1.0  # follow the objects' changes within a second, not per message
+    async def log(err: Exception) -> None:  # one line, not nats-py's traceback
+        print(f"monitor worker {settings.worker}: nats: {type(err).__name__}: {err}",
+              file=sys.stderr, flush=True)
+
+    nc = await nats.connect(settings.nats_url, allow_reconnect=True, max_reconnect_attempts=-1,
+                            error_cb=log)
+    parts: list[_Partition] = []
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, cfg)
+        base = LiveMonitor(config=settings.monitor)
+        base.follow(service, time.time())
+        _warm_up(base)
+        with service.store.read() as tx:
+            for p in partitions_of(settings.worker, settings.workers, cfg.partitions):
+                part = _Partition(settings, p, base.fork())
+                part.restore()
+                part.offset = tx.stream_offset(cfg.stream, p)
+                parts.append(part)
+        if settings.stats_dir is not None:
+            settings.stats_dir.mkdir(parents=True, exist_ok=True)
+            for part in parts:
+                part.stats = (settings.stats_dir / f"{cfg.stream}-{part.partition}.jsonl").open(
+                    "a", buffering=1)
+        await asyncio.gather(*(_consume(part, service, js, stop) for part in parts))
+        for part in parts:
+            part.save()
+    finally:
+        for part in parts:
+            if part.stats is not None:
+                part.stats.close()
+        await nc.close()
+        service.store.close()
+
+
+def settings_to_json(s: WorkerSettings) -> str:
+    """``s`` as the one argument of a worker process (see :func:`main`)."""
+    cfg = s.stream
+    return json.dumps({
+        "db": s.db, "nats_url": s.nats_url, "worker": s.worker, "workers": s.workers,
+        "state_dir": None if s.state_dir is None else str(s.state_dir),
+        "snapshot_every_s": s.snapshot_every_s,
+        "stats_dir": None if s.stats_dir is None else str(s.stats_dir),
+        "monitor": dataclasses.asdict(s.monitor),
+        "stream": {"stream": cfg.stream, "subject_prefix": cfg.subject_prefix,
+                   "partitions": cfg.partitions, "durable": cfg.durable}})
+
+
+def settings_from_json(text: str) -> WorkerSettings:
+    """The settings :func:`settings_to_json` wrote."""
+    d = json.loads(text)
+    return WorkerSettings(
+        db=d["db"], nats_url=d["nats_url"], stream=StreamConfig(**d["stream"]),
+        worker=d["worker"], workers=d["workers"],
+        state_dir=None if d["state_dir"] is None else Path(d["state_dir"]),
+        snapshot_every_s=d["snapshot_every_s"],
+        stats_dir=None if d["stats_dir"] is None else Path(d["stats_dir"]),
+        monitor=MonitorConfig(**d["monitor"]))
+
+
+def main(argv: list[str]) -> None:
+    """``python -m deconfliction.monitor.stream.worker SETTINGS_JSON``."""
+    asyncio.run(run_worker(settings_from_json(argv[0])))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
