@@ -72,7 +72,8 @@ class PostgresServer:
         self.bindir = find_bindir()
         self.start_timeout = start_timeout
         #: fsync, synchronous_commit and full_page_writes on (a commit is on disk when it
-        #: returns), for benchmarks; tests run without them
+        #: returns) and PostgreSQL's default 128 MB of shared buffers, for benchmarks; tests
+        #: run without them
         self.durable = durable
         self.port = 0
         self.base_dir: Path | None = None
@@ -174,6 +175,9 @@ class PostgresServer:
             if self.durable:
                 for name in ("fsync", "synchronous_commit", "full_page_writes"):
                     settings = settings.replace(f"{name} = off", f"{name} = on")
+                # a benchmark's server: PostgreSQL's own default buffers, not the tests'
+                # small ones (16 MB evicts dirty pages under a write load)
+                settings = settings.replace("shared_buffers = 16MB", "shared_buffers = 128MB")
             conf.write(settings)
         (data / "pg_hba.conf").write_text(_HBA, encoding="utf-8")
 
