@@ -10,10 +10,11 @@ import pytest
 from dss.kit import Dss, open_dss
 
 
-@pytest.fixture
-def dss(tmp_path: Path) -> Iterator[Dss]:
-    """A world serving the DSS over SQLite, with the test's token issuer."""
-    with open_dss(tmp_path) as d:
+@pytest.fixture(params=[True, False], ids=["fast", "framework"])
+def dss(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Dss]:
+    """A world serving the DSS over SQLite, with the test's token issuer; intent writes
+    through the fast path and, again, through the framework's routes."""
+    with open_dss(tmp_path, fast=request.param) as d:
         yield d
 
 

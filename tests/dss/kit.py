@@ -110,12 +110,13 @@ class Dss:
 
 
 @contextmanager
-def open_dss(tmp_path: Path, url: str | None = None) -> Iterator[Dss]:
-    """A world (SQLite in ``tmp_path`` unless ``url``) whose app serves the DSS."""
+def open_dss(tmp_path: Path, url: str | None = None, *, fast: bool = True) -> Iterator[Dss]:
+    """A world (SQLite in ``tmp_path`` unless ``url``) whose app serves the DSS (intent
+    writes by the fast path unless ``fast`` is false)."""
     key, pem = keypair()
     pem_path = tmp_path / "issuer.pem"
     pem_path.write_bytes(pem)
     settings = Settings.load({"dss_enabled": "true", "dss_public_key": str(pem_path),
-                              "dss_audience": AUDIENCE}, environ={})
+                              "dss_audience": AUDIENCE, "fast_writes": fast}, environ={})
     with open_world(url or f"sqlite:///{tmp_path / 'dss.db'}", settings=settings) as w:
         yield Dss(w, key)

@@ -147,7 +147,8 @@ class LimitAndMeasure:
         self.metrics.latency.labels(method).observe(time.perf_counter() - t0)
 
 
-def _install_dss(app: FastAPI, service: Service, settings: Settings) -> None:
+def _install_dss(app: FastAPI, service: Service, settings: Settings,
+                 fast: FastWrites | None) -> None:
     """The ASTM F3548-21 DSS API under /dss/v1 (``BAD_SETTING`` without a key or audience)."""
     from deconfliction.api.routes import dss
     from deconfliction.dss.auth import TokenVerifier
@@ -175,6 +176,8 @@ def _install_dss(app: FastAPI, service: Service, settings: Settings) -> None:
         assert isinstance(route, Mount | APIRoute)
         route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
     app.router.routes.insert(0, mount)
+    if fast is not None:
+        fast.dss = sub  # its intent writes skip the framework's dispatch too
 
 
 def create_app(service: Service, settings: Settings | None = None, *,
@@ -212,15 +215,16 @@ def create_app(service: Service, settings: Settings | None = None, *,
     app.state.registry = metrics.registry
     errors.install(app)
 
+    fast = FastWrites(service, borders) if settings.fast_writes else None
     app.add_middleware(LimitAndMeasure, max_body_bytes=settings.max_body_bytes,
                        metrics=metrics,
-                       fast=FastWrites(service, borders) if settings.fast_writes else None)
+                       fast=fast)
 
     app.state.monitor = reports.LiveMonitor()
     app.state.tracks = TrackFeed()
     for module in (objects, check, channel, parties, ledger, reports, tracks, system):
         app.include_router(module.router)
     if settings.dss_enabled:
-        _install_dss(app, service, settings)
+        _install_dss(app, service, settings, fast)
     web.install(app)
     return app

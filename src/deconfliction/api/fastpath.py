@@ -20,10 +20,12 @@ import logging
 from typing import Any
 
 import pydantic
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from deconfliction.api.auth import principal_of, require_scope
 from deconfliction.api.errors import crash_response, error_response, invalid_response
+from deconfliction.api.routes import dss as dss_routes
 from deconfliction.api.routes.objects import BODY_MODELS, save_object, write_response
 from deconfliction.channel.service import Service
 from deconfliction.core.errors import DeconflictionError
@@ -39,6 +41,8 @@ _ROUTES: dict[str, tuple[ObjectKind, str, str]] = {
     "/zones": ("zone", "zones:write", "zones"),
     "/operations": ("operation", "operations:write", "operations"),
 }
+_DSS_PREFIX = dss_routes.PREFIX
+_DSS_INTENTS = dss_routes.PREFIX + dss_routes.OI + "/"
 #: what FastAPI says of a body that is not JSON (no or another content type)
 _NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
 
@@ -55,13 +59,22 @@ class FastWrites:
     def __init__(self, service: Service, borders: Borders) -> None:
         self.service = service
         self.borders = borders
+        #: the F3548 DSS sub-application when it is enabled (see :meth:`_dss_intent`)
+        self.dss: Any = None
 
-    @staticmethod
-    def handles(scope: Scope) -> bool:
-        """Whether this request is one of the two (else FastAPI answers it)."""
-        return scope["method"] == "POST" and scope["path"] in _ROUTES
+    def handles(self, scope: Scope) -> bool:
+        """Whether this request is one of the two, or an F3548 intent write (else FastAPI
+        answers it)."""
+        if scope["method"] == "POST":
+            return scope["path"] in _ROUTES
+        return (self.dss is not None and scope["method"] == "PUT"
+                and scope["path"].startswith(_DSS_INTENTS)
+                and len(scope["path"]) > len(_DSS_INTENTS))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "PUT":
+            await self._dss_intent(scope, receive, send)
+            return
         kind, needed, path = _ROUTES[scope["path"]]
         auth = content_type = ""
         for name, value in scope["headers"]:
@@ -93,6 +106,21 @@ class FastWrites:
         except Exception:
             log.exception("unexpected error")
             response = crash_response()
+        await response(scope, receive, send)
+
+    async def _dss_intent(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``PUT /dss/v1/operational_intent_references/{entityid}[/{ovn}]``: the DSS
+        router's own route functions, called as its routes match (the two-parameter route
+        first, any character in the last one), without the framework's dispatch."""
+        rest = scope["path"][len(_DSS_INTENTS):]
+        eid, slash, ovn = rest.partition("/")
+        sub_scope = {**scope, "app": self.dss, "root_path": scope.get("root_path", "")
+                     + _DSS_PREFIX, "path": scope["path"][len(_DSS_PREFIX):]}
+        request = Request(sub_scope, receive)
+        if slash and eid:
+            response = await dss_routes.update_intent(request, eid, ovn)
+        else:
+            response = await dss_routes.create_intent(request, rest)
         await response(scope, receive, send)
 
     @staticmethod

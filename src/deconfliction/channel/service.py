@@ -705,8 +705,11 @@ class Service:
         seen: Mapping[str, str] | None = None,
         override: str | None = None,
         shared_with: Iterable[str] | None = None,
+        prepared: Prepared | None = None,
     ) -> Job[WriteResult]:
-        """The checks that need no lock, then the write as a job for the group commit."""
+        """The checks that need no lock, then the write as a job for the group commit.
+        ``prepared``: the index lookups of ``obj``'s outlines made earlier in the same job
+        (see :meth:`meeting`), reused."""
         check_object_id(obj.id)
         _refuse_reserved(obj)
         self._authorise_owner(who, obj.owner)
@@ -746,10 +749,11 @@ class Service:
                         "version")
                 if shared_with is None:
                     shared = current.shared_with
-            prepared: Prepared = {}  # one spatial query for both checks
-            conflicts = self._index.check(obj, prepared=prepared)
+            # one spatial query for both checks (and the caller's, if it made one)
+            shared_lookups: Prepared = {} if prepared is None else prepared
+            conflicts = self._index.check(obj, prepared=shared_lookups)
             binding = isinstance(obj, Zone) or obj.binding
-            meeting = _all_meeting(self._index, obj, prepared) if binding else []
+            meeting = _all_meeting(self._index, obj, shared_lookups) if binding else []
             if isinstance(obj, Operation) and binding:
                 missing = self._awareness(who, obj, seen or {}, meeting)
                 if missing:
@@ -963,12 +967,15 @@ class Service:
             found = self._rows.get(obj_id)
         return found if found is not None and found.obj is not None else None
 
-    def meeting(self, probe: StoredObject) -> list[ObjectRow]:
+    def meeting(self, probe: StoredObject, prepared: Prepared | None = None
+                ) -> list[ObjectRow]:
         """Every stored binding zone and operation that ``probe``'s volumes meet in 4D
         (exactly; within the larger buffer), by id; memory as it is (call :meth:`catch_up`
-        first outside a job)."""
+        first outside a job). ``prepared`` keeps the index lookups, for a :meth:`save_job`
+        of ``probe`` in the same job to reuse."""
         with self._lock:
-            ids = sorted({c.b_id for c in _all_meeting(self._index, probe)} - {probe.id})
+            ids = sorted({c.b_id for c in _all_meeting(self._index, probe, prepared)}
+                         - {probe.id})
             return [r for i in ids if (r := self._rows.get(i)) is not None
                     and r.obj is not None]
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from deconfliction.channel.commit import Pending
 from deconfliction.channel.service import Principal
+from deconfliction.core.engine import Prepared
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.dss import params
 from deconfliction.dss.auth import CP, Caller
@@ -155,12 +156,14 @@ class Dss(SubscriptionEndpoints):
                                "intents", "BAD_SUBSCRIPTION")
             constraints = (sub.notify_constraints if sub is not None
                            else new_sub is not None and new_sub[1])
-            relevant = self.service.meeting(op)
+            lookups: Prepared = {}  # one index lookup for the key check and the save
+            relevant = self.service.meeting(op, lookups)
             if state in REQUIRES_KEY:
                 self._key_check(t, relevant, key, eid, constraints, party)
             seen = {r.id: r.obj.version for r in relevant if r.obj is not None}
             self.service.save_job(who, op, expected_version=ovn, create=ovn is None,
-                                  seen=seen, override=ATTESTATION).fn(tx, pending)
+                                  seen=seen, override=ATTESTATION,
+                                  prepared=lookups).fn(tx, pending)
             # the object is written (buffered): from here on nothing refuses
             final_sub = str(sub_id) if sub_id is not None else None
             old_sub = ref.subscription_id if ref is not None else None
