@@ -46,6 +46,7 @@ T = TypeVar("T", Zone, Operation)
 _BUSY_TIMEOUT_MS = 30_000
 #: the advisory lock that serialises writers on PostgreSQL ("deco" in ASCII)
 _PG_WRITE_LOCK = 0x6465636F
+_PG_LOCK_SQL = f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})"
 #: the newest schema revision this code knows
 HEAD_REVISION = "0004"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -189,7 +190,7 @@ class SqlStore:
         try:
             with (self._writer if write else self._engine).begin() as conn:
                 if write and self.dialect == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                    conn.exec_driver_sql(_PG_LOCK_SQL)  # before every batch: plain SQL
                 yield conn
         except sa.exc.SQLAlchemyError as err:
             detail = getattr(err, "orig", None) or err
