@@ -123,3 +123,48 @@ def test_a_55_km_constraint_is_found_at_54_9_km_and_not_at_55_1_km(dss: Dss,
             "area_of_interest": circle4d(lat, lon, 1.0, start_h=2, end_h=3)})
         assert r.status_code == 200, r.text
         assert [c["id"] for c in r.json()["constraint_references"]] == expected, distance_m
+
+
+def test_native_writes_advance_the_subscriptions_that_cover_them(dss: Dss) -> None:
+    """A zone or a binding operation written, changed or withdrawn through the native API
+    is a change an F3548 subscription over it is told of (its notification_index moves);
+    a draft, or something elsewhere, is not."""
+    w = dss.world
+    uss = dss.auth("uss1", SC, CP)
+    sub_id = str(uuid.uuid4())
+    r = dss.call("PUT", "/subscriptions/{subscriptionid}", subscriptionid=sub_id, headers=uss,
+                 body={"extents": circle4d(*HERE, 5_000.0, start_h=0.5, end_h=20.0),
+                       "uss_base_url": "https://uss1.example.com",
+                       "notify_for_operational_intents": True,
+                       "notify_for_constraints": True})
+    assert r.status_code == 200, r.text
+
+    def index() -> int:
+        r = dss.call("GET", "/subscriptions/{subscriptionid}", subscriptionid=sub_id,
+                     headers=uss)
+        assert r.status_code == 200, r.text
+        n: int = r.json()["subscription"]["notification_index"]
+        return n
+
+    a = w.auth("alpha")
+    assert index() == 0
+    r = w.client.post("/operations", headers=a, json={
+        "id": "op-draft", "volumes": [circle(*HERE, 1_000.0)]})  # a draft takes no space
+    assert r.status_code == 201 and index() == 0
+    r = w.client.post("/operations", headers=a, json={
+        "id": "op-far", "state": "accepted", "volumes": [circle(10.0, 10.0, 1_000.0)],
+        "seen": w.seen("alpha")})
+    assert r.status_code == 201 and index() == 0
+    r = w.client.post("/operations", headers=a, json={
+        "id": "op-here", "state": "accepted", "volumes": [circle(*HERE, 1_000.0)],
+        "seen": w.seen("alpha")})
+    assert r.status_code == 201, r.text
+    assert index() == 1
+    r = w.client.post("/zones", headers=w.auth("bravo"), json={
+        "id": "z-here", "volumes": [circle(*HERE, 2_000.0)], "allowed": ["alpha"]})
+    assert r.status_code == 201, r.text
+    assert index() == 2
+    v = r.json()["object"]["version"]
+    r = w.client.delete(f"/zones/z-here?version={v}", headers=w.auth("bravo"))
+    assert r.status_code == 200, r.text
+    assert index() == 3

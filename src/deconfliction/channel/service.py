@@ -51,6 +51,7 @@ from deconfliction.core.errors import (
 from deconfliction.core.messages import Answer, Message, MessageKind, MessageState, check_reason
 from deconfliction.core.objects import Operation, OperationState, Zone
 from deconfliction.core.parties import PartyProfile, party_id
+from deconfliction.core.volume import Volume4D
 from deconfliction.formats.native import object_to_dict
 from deconfliction.formats.records import message_to_dict, party_to_dict
 from deconfliction.store.port import ObjectKind, StoredObject
@@ -149,6 +150,11 @@ class Service:
         self.delivery_latencies: deque[float] = deque(maxlen=10_000)
         #: creations and updates of zones and operations are decided in batches
         self.commits = GroupCommit(self._run_batch)
+        #: called inside every write of a zone or binding operation made through this
+        #: service's own API (not by a hook's owner): ``hook(tx, pending, kind, volumes)``
+        #: with the old and new volumes (the F3548 DSS advances its subscriptions with it)
+        self.write_hooks: list[Callable[[Tx, Pending, ObjectKind, tuple[Volume4D, ...]],
+                                        object]] = []
         #: API tokens looked up lately: hash -> (valid until, row, party); a token revoked in
         #: the database stops working here within this many seconds
         self.token_cache_s = 1.0
@@ -706,6 +712,7 @@ class Service:
         override: str | None = None,
         shared_with: Iterable[str] | None = None,
         prepared: Prepared | None = None,
+        hooks: bool = True,
     ) -> Job[WriteResult]:
         """The checks that need no lock, then the write as a job for the group commit.
         ``prepared``: the index lookups of ``obj``'s outlines made earlier in the same job
@@ -784,6 +791,13 @@ class Service:
             sent = self._notify(tx, pending, who, obj, shared, action, blocking,
                                 justification, recipients)
             pending.put.append((obj, shared))
+            if hooks and self.write_hooks:
+                old = current.obj if current is not None else None
+                touched = (*(old.volumes if old is not None and _takes_space(old) else ()),
+                           *(obj.volumes if binding else ()))
+                if touched:
+                    for hook in self.write_hooks:
+                        hook(tx, pending, kind, touched)
             row = ObjectRow(obj.id, kind, obj, seq, shared, "")
             return WriteResult(self.view(who, row), [c.to_dict() for c in conflicts],
                                [m.id for m in sent], seq)
@@ -923,7 +937,7 @@ class Service:
 
     def delete_in(self, tx: Tx, pending: Pending, who: Principal, kind: ObjectKind,
                   obj_id: str, expected_version: str | None, *,
-                  binding_too: bool = False) -> WriteResult:
+                  binding_too: bool = False, hooks: bool = True) -> WriteResult:
         """:meth:`delete` inside a write (a group-commit job, or :meth:`_write`);
         ``binding_too`` deletes a binding operation too (an F3548 intent's reference)."""
         row = self._rows.get(obj_id)
@@ -956,6 +970,9 @@ class Service:
                            details={"action": f"{kind}.deleted"})
                 for p in told if p in self._parties]
         pending.removed.append(obj_id)
+        if hooks and _takes_space(row.obj):
+            for hook in self.write_hooks:
+                hook(tx, pending, kind, row.obj.volumes)
         return WriteResult({"id": obj_id, "deleted": True}, [], [m.id for m in sent], seq)
 
     # -- for the ASTM F3548 DSS (deconfliction.dss): reads of memory, jobs of its own ------
@@ -1108,6 +1125,11 @@ def _all_meeting(index: ConflictIndex, obj: StoredObject,
                       participants=frozenset({SERVER}), state=OperationState.PROPOSED,
                       buffer_m=obj.buffer_m)
     return index.check(probe, prepared=prepared)
+
+
+def _takes_space(obj: StoredObject) -> bool:
+    """A zone, or a binding operation (what conflicts and what F3548 reports)."""
+    return isinstance(obj, Zone) or obj.binding
 
 
 def _refuse_reserved(obj: StoredObject) -> None:

@@ -17,7 +17,7 @@ from deconfliction.core.volume import Volume4D
 from deconfliction.dss.auth import Caller
 from deconfliction.dss.errors import DssError
 from deconfliction.dss.limits import DSS_LIMITS, DssLimits
-from deconfliction.dss.notify import SubscriptionVolumes, lat_band
+from deconfliction.dss.notify import SubscriptionVolumes, lat_band, subscribers
 from deconfliction.dss.refs import (
     constraint_ref,
     entity_id,
@@ -56,6 +56,13 @@ class DssBase:
         self._availability: dict[str, tuple[float, str]] = {}
         self._random = b""
         self._random_lock = threading.Lock()
+        # writes made through the native API advance the subscriptions that cover them too
+        service.write_hooks.append(self._native_write)
+
+    def _native_write(self, tx: Tx, pending: Pending, kind: str,
+                      volumes: tuple[Volume4D, ...]) -> None:
+        subscribers(Tables(tx.conn), self.volumes, pending, volumes, kind,
+                    self.now().timestamp())
 
     # -- helpers ----------------------------------------------------------------------------
 

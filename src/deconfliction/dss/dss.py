@@ -163,7 +163,7 @@ class Dss(SubscriptionEndpoints):
             seen = {r.id: r.obj.version for r in relevant if r.obj is not None}
             self.service.save_job(who, op, expected_version=ovn, create=ovn is None,
                                   seen=seen, override=ATTESTATION,
-                                  prepared=lookups).fn(tx, pending)
+                                  prepared=lookups, hooks=False).fn(tx, pending)
             # the object is written (buffered): from here on nothing refuses
             final_sub = str(sub_id) if sub_id is not None else None
             old_sub = ref.subscription_id if ref is not None else None
@@ -256,7 +256,7 @@ class Dss(SubscriptionEndpoints):
             relevant = self.service.meeting(zone)
             seen = {r.id: r.obj.version for r in relevant if r.obj is not None}
             self.service.save_job(who, zone, expected_version=ovn, create=ovn is None,
-                                  seen=seen, override=ATTESTATION).fn(tx, pending)
+                                  seen=seen, override=ATTESTATION, hooks=False).fn(tx, pending)
             old_vols = cur.obj.volumes if cur is not None and cur.obj is not None else ()
             notify = subscribers(t, self.volumes, pending, (*old_vols, *ext.volumes), "zone",
                                  now.timestamp())
@@ -298,7 +298,7 @@ class Dss(SubscriptionEndpoints):
             shown = self._refs(t, [obj], party)[0]
             ref = t.ref(eid)
             self.service.delete_in(tx, pending, who, "operation" if kind == "operation"
-                                   else "zone", eid, ovn, binding_too=True)
+                                   else "zone", eid, ovn, binding_too=True, hooks=False)
             t.delete_ref(eid)
             if ref is not None and ref.subscription_id is not None:
                 self._drop_implicit(t, ref.subscription_id, eid)
