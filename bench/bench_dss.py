@@ -65,6 +65,7 @@ from bench_service import commit as source_commit
 from bench_service import cpu_s, latency, machine, self_cpu_s
 from deconfliction.testing import PostgresServer
 from deconfliction.testing.server import ServerProcess
+from loadgen import Driver
 
 ROOT = Path(__file__).resolve().parent.parent
 HOT = (33.5, 38.6)
@@ -152,70 +153,22 @@ class Uss:
         self.reader = self.writer = None
 
 
-class Run:
-    """Writes by every USS, closed loop or at a fixed offered rate."""
+class Run(Driver):
+    """Writes by every USS (see :mod:`loadgen`)."""
 
     def __init__(self, usses: list[Uss]) -> None:
         self.usses = usses
-        self.loop = asyncio.new_event_loop()
         self.busy = [asyncio.Lock() for _ in usses]
+        super().__init__(len(usses))
 
-    def _reset(self) -> None:
-        self.latencies: list[float] = []
-        self.statuses: dict[int, int] = {}
-        self.errors: list[str] = []
-        self.late = 0
-
-    async def _one(self, i: int) -> None:
+    async def one(self, i: int, k: int) -> None:
         u = self.usses[i]
         async with self.busy[i]:  # a USS plans its flights one after the other
             eid, body = u.next_body()
             status, text = await u.put(eid, body)
             if status == 201:
                 u.last_ovn = json.loads(text)["operational_intent_reference"]["ovn"]
-            self.statuses[status] = self.statuses.get(status, 0) + 1
-            if status != 201 and len(self.errors) < 5:
-                self.errors.append(f"{status}: {text[:300].decode(errors='replace')}")
-
-    def closed(self, count: int) -> float:
-        self._reset()
-        left = [count]
-
-        async def client(i: int) -> None:
-            while left[0] > 0:
-                left[0] -= 1
-                t = time.perf_counter()
-                await self._one(i)
-                self.latencies.append(time.perf_counter() - t)
-
-        async def main() -> float:
-            t0 = time.perf_counter()
-            await asyncio.gather(*(client(i) for i in range(len(self.usses))))
-            return time.perf_counter() - t0
-
-        return self.loop.run_until_complete(main())
-
-    def open(self, count: int, rate: float) -> float:
-        self._reset()
-        n = len(self.usses)
-
-        async def client(i: int, t0: float) -> None:
-            for j in range(i, count, n):
-                due = t0 + j / rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                elif delay < -0.001:
-                    self.late += 1
-                await self._one(i)
-                self.latencies.append(time.perf_counter() - due)
-
-        async def main() -> float:
-            t0 = time.perf_counter() + 0.05
-            await asyncio.gather(*(client(i, t0) for i in range(n)))
-            return time.perf_counter() - t0
-
-        return self.loop.run_until_complete(main())
+            self.record(status, text)
 
     def close(self) -> None:
         for u in self.usses:

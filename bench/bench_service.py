@@ -59,6 +59,7 @@ import httpx
 
 from deconfliction.testing import PostgresServer
 from deconfliction.testing.server import ServerProcess
+from loadgen import Driver
 
 ROOT = Path(__file__).resolve().parent.parent
 HOT = (33.5, 38.6)  # the hot area's centre (lat, lon); everything is within 5 km of it
@@ -193,74 +194,17 @@ class Client:
             self.writer.close()
 
 
-class Run:
-    """Creations against running servers, closed loop (as fast as answered) or open loop
-    (each request sent at its scheduled time)."""
+class Run(Driver):
+    """Creations against running servers (see :mod:`loadgen`)."""
 
     def __init__(self, urls: list[str], tokens: list[str]) -> None:
         self.clients = [Client(urls[i % len(urls)], t) for i, t in enumerate(tokens)]
         self.rngs = [random.Random(i * 7919) for i in range(len(tokens))]
-        self.next = 0  # the next operation number (ids and time slots are never reused)
-        self.loop = asyncio.new_event_loop()  # one loop: the connections live on it
+        super().__init__(len(tokens))  # operation numbers: ids and time slots never reused
 
-    def _reset(self) -> None:
-        self.latencies: list[float] = []
-        self.statuses: dict[int, int] = {}
-        self.errors: list[str] = []
-        self.late = 0
-
-    async def _one(self, i: int, k: int) -> None:
+    async def one(self, i: int, k: int) -> None:
         body = json.dumps(operation(k, self.rngs[i])).encode()
-        status, text = await self.clients[i].post(body)
-        self.statuses[status] = self.statuses.get(status, 0) + 1
-        if status != 201 and len(self.errors) < 5:
-            self.errors.append(f"{status}: {text[:300].decode(errors='replace')}")
-
-    def closed(self, count: int) -> float:
-        """``count`` creations by every client in a closed loop; the wall time."""
-        self._reset()
-        limit = self.next + count
-
-        async def client(i: int) -> None:
-            while self.next < limit:
-                k, self.next = self.next, self.next + 1
-                t = time.perf_counter()
-                await self._one(i, k)
-                self.latencies.append(time.perf_counter() - t)
-
-        async def main() -> float:
-            t0 = time.perf_counter()
-            await asyncio.gather(*(client(i) for i in range(len(self.clients))))
-            return time.perf_counter() - t0
-
-        return self.loop.run_until_complete(main())
-
-    def open(self, count: int, rate: float) -> float:
-        """``count`` creations offered at ``rate`` per second, request ``j`` due at
-        ``j / rate`` and sent by client ``j mod clients``; latency from the due time (so a
-        client still waiting for an answer does not hide the queueing: no coordinated
-        omission). The wall time to the last answer."""
-        self._reset()
-        base, n = self.next, len(self.clients)
-        self.next += count
-
-        async def client(i: int, t0: float) -> None:
-            for j in range(i, count, n):
-                due = t0 + j / rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                elif delay < -0.001:
-                    self.late += 1
-                await self._one(i, base + j)
-                self.latencies.append(time.perf_counter() - due)
-
-        async def main() -> float:
-            t0 = time.perf_counter() + 0.05
-            await asyncio.gather(*(client(i, t0) for i in range(n)))
-            return time.perf_counter() - t0
-
-        return self.loop.run_until_complete(main())
+        self.record(*await self.clients[i].post(body))
 
     def close(self) -> None:
         for c in self.clients:

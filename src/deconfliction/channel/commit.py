@@ -106,23 +106,21 @@ class Job(Generic[T]):
             raise self.error
         return self.value  # type: ignore[return-value]
 
-    def settle(self) -> None:
-        """Hand the outcome to whoever waits on :attr:`future`."""
-        if self.error is not None:
-            self.future.set_exception(self.error)
-        else:
-            self.future.set_result(self.value)  # type: ignore[arg-type]
-
-    def settle_aio(self) -> None:
-        """Hand the outcome to the waiting coroutine (on its loop's thread)."""
-        assert self.aio is not None
-        fut = self.aio[1]
-        if fut.done():  # cancelled: the caller went away
-            return
+    def _deliver(self, fut: Future[T] | asyncio.Future[T]) -> None:
         if self.error is not None:
             fut.set_exception(self.error)
         else:
             fut.set_result(self.value)  # type: ignore[arg-type]
+
+    def settle(self) -> None:
+        """Hand the outcome to whoever waits on :attr:`future`."""
+        self._deliver(self.future)
+
+    def settle_aio(self) -> None:
+        """Hand the outcome to the waiting coroutine (on its loop's thread)."""
+        assert self.aio is not None
+        if not self.aio[1].done():  # done: cancelled, the caller went away
+            self._deliver(self.aio[1])
 
 
 def _settle_all(jobs: list[Job[Any]]) -> None:
