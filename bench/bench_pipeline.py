@@ -100,6 +100,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="only the cases with at most this many tracks")
     p.add_argument("--max-zones", type=int, default=None,
                    help="only the cases with at most this many zones")
+    p.add_argument("--min-zones", type=int, default=None,
+                   help="only the cases with at least this many zones")
     p.add_argument("--markdown-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
@@ -117,6 +119,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.cases = [c for c in args.cases if c[1] <= args.max_tracks]
     if args.max_zones is not None:
         args.cases = [c for c in args.cases if c[0] <= args.max_zones]
+    if args.min_zones is not None:
+        args.cases = [c for c in args.cases if c[0] >= args.min_zones]
     return args
 
 

@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.channel import ledger as ledger_mod
+from deconfliction.channel.alerts import AlertEvent, digests
 from deconfliction.channel.commit import GroupCommit, Job, Pending
 from deconfliction.channel.events import Wakeups
 from deconfliction.channel.views import conflict_parties, payload_in_full, view_object
@@ -146,6 +147,9 @@ class Service:
         self._rows: dict[str, ObjectRow] = {}
         self._parties: dict[str, PartyProfile] = {}
         self._seen_seq = 0
+        #: moves whenever a zone or operation in memory changes (the ledger also moves with
+        #: every message; :meth:`live_objects` callers only care about the objects)
+        self._objects_gen = 0
         #: seconds from a message's creation to its first delivery, for the metrics
         self.delivery_latencies: deque[float] = deque(maxlen=10_000)
         #: creations and updates of zones and operations are decided in batches
@@ -226,15 +230,17 @@ class Service:
             with self._lock:
                 self._sync(tx)
 
-    def live_objects(self, known_seq: int | None = None
+    def live_objects(self, known_gen: int | None = None
                      ) -> tuple[int, list[StoredObject] | None]:
-        """(the ledger seq memory is at, every stored zone and operation), after catching up;
-        the objects are ``None`` when memory is still at ``known_seq`` (nothing changed)."""
+        """(the generation of the objects in memory, every stored zone and operation), after
+        catching up; the objects are ``None`` when they are still at generation ``known_gen``
+        (no zone or operation changed since; messages and other ledger entries do not count).
+        """
         self.catch_up()
         with self._lock:
-            if known_seq == self._seen_seq:
-                return known_seq, None
-            return self._seen_seq, [r.obj for r in self._rows.values() if r.obj is not None]
+            if known_gen == self._objects_gen:
+                return known_gen, None
+            return self._objects_gen, [r.obj for r in self._rows.values() if r.obj is not None]
 
     def versions(self) -> dict[str, str]:
         """Every stored object's current version (what every party may read: the proof of
@@ -243,45 +249,44 @@ class Service:
         with self._lock:
             return {i: r.obj.version for i, r in self._rows.items() if r.obj is not None}
 
-    def alert(self, events: Iterable[Any]) -> list[str]:
-        """Live-monitoring alerts (``monitor.Event``) into the channel: each to the owner of
-        the zone or operation and to the track's party (and the other track's party for
-        proximity), each with a deadline; ledgered. The message ids."""
+    def alert(self, events: Iterable[AlertEvent]) -> list[str]:
+        """Live-monitoring alerts (``monitor.Event``) into the channel, ledgered: to the owner
+        of the zone or operation, the track's party (and the other track's party for
+        ``proximity``), one message per recipient listing its alerts
+        (:func:`~deconfliction.channel.alerts.digests`), each with a deadline. The message
+        ids."""
         events = list(events)
         if not events:
             return []
         with self._write() as (tx, pending):
             return self._alerts(tx, pending, events)
 
-    def alert_once(self, events: Iterable[Any], *, stream: str, partition: int,
-                   seq: int) -> list[str] | None:
-        """:meth:`alert` for the events of message ``seq`` of a track stream's ``partition``,
-        at most once: the stream's offset is moved to ``seq`` in the same transaction, and a
-        message at or below the offset is not alerted again (``None``). Messages of one
-        partition must come in increasing ``seq`` (one writer per partition)."""
-        events = list(events)
+    def alert_once(self, stream: str, batches: Mapping[int, tuple[int, Sequence[AlertEvent]]]
+                   ) -> list[str]:
+        """:meth:`alert` for messages of a track stream, at most once, in one transaction:
+        ``batches`` maps a partition to (the seq of its last message handled, the alerts of
+        its messages up to there). Each partition's offset moves to that seq with its alerts;
+        a partition already at or past it is not alerted again (its alerts are dropped).
+        Messages of one partition must come in increasing seq (one writer per partition).
+        The message ids written."""
         with self._write() as (tx, pending):
-            if tx.stream_offset(stream, partition) >= seq:
-                return None
-            sent = self._alerts(tx, pending, events)
-            tx.set_stream_offset(stream, partition, seq,
-                                 at=ledger_mod.utc_stamp(self.clock()))
-            return sent
+            events: list[AlertEvent] = []
+            at = ledger_mod.utc_stamp(self.clock())
+            for partition, (seq, alerts) in sorted(batches.items()):
+                if tx.stream_offset(stream, partition) >= seq:
+                    continue
+                events += alerts
+                tx.set_stream_offset(stream, partition, seq, at=at)
+            return self._alerts(tx, pending, events)
 
-    def _alerts(self, tx: Tx, pending: Pending, events: list[Any]) -> list[str]:
-        sent: list[Message] = []
-        for e in events:
-            recipients = {e.owner, e.party, e.other_party} & set(self._parties)
-            what = e.object_id if e.object_id is not None else f"track {e.other_track}"
-            summary = f"{e.kind}: track {e.track} ({e.party or 'unknown party'}), {what}"
-            for r in sorted(recipients):
-                sent.append(self._send(
-                    tx, pending, recipient=r, sender=SERVER, kind=MessageKind.ALERT,
-                    subject=e.object_id or e.track, subject_version=None, summary=summary,
-                    details={"event": e.to_dict()}))
-        return [m.id for m in sent]
+    def _alerts(self, tx: Tx, pending: Pending, events: list[AlertEvent]) -> list[str]:
+        return [self._send(tx, pending, recipient=d.recipient, sender=SERVER,
+                           kind=MessageKind.ALERT, subject=d.subject, subject_version=None,
+                           summary=d.summary, details={"events": d.events}).id
+                for d in digests(events, self._parties)]
 
     def _apply_row(self, row: ObjectRow) -> None:
+        self._objects_gen += 1
         if row.obj is None:
             self._rows.pop(row.id, None)
             self._index.remove(row.id)
@@ -312,6 +317,8 @@ class Service:
                undo: list[tuple[str, ObjectRow | None]] | None) -> None:
         """Put what ``pending`` wrote (from those positions) in memory; with ``undo``, note
         what each id held before."""
+        if len(pending.put) > put_from or len(pending.removed) > removed_from:
+            self._objects_gen += 1
         for obj, shared in pending.put[put_from:]:
             if undo is not None:
                 undo.append((obj.id, self._rows.get(obj.id)))
@@ -326,6 +333,7 @@ class Service:
             self._index.remove(obj_id)
 
     def _undo(self, undo: list[tuple[str, ObjectRow | None]]) -> None:
+        self._objects_gen += 1
         for obj_id, old in reversed(undo):
             if old is None or old.obj is None:
                 self._rows.pop(obj_id, None)

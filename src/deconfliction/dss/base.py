@@ -49,7 +49,7 @@ class DssBase:
         self.limits = limits
         self.volumes = SubscriptionVolumes()
         self._derived: dict[str, str] = {}
-        self._derived_seq: int | None = None
+        self._derived_gen: int | None = None
         #: USS availability read lately: uss -> (valid until, state); a change made by
         #: another process on this database is seen within this many seconds
         self.availability_cache_s = 1.0
@@ -89,10 +89,10 @@ class DssBase:
         row = self.service.row(eid)
         if row is not None:
             return row
-        seq, objs = self.service.live_objects(self._derived_seq)
+        gen, objs = self.service.live_objects(self._derived_gen)
         if objs is not None:
             self._derived = {entity_id(o.id): o.id for o in objs}
-            self._derived_seq = seq
+            self._derived_gen = gen
         found = self._derived.get(eid)
         return None if found is None else self.service.row(found)
 

@@ -501,6 +501,8 @@ class Monitor:
         # the classifier's to find)
         every = np.nonzero(ok)[0] if len(self._objects) and c.lookahead_s > 0 else np.zeros(
             0, dtype=np.int64)
+        if every.size == 0 and old_pos.size == 0:
+            return EventTable.empty()  # nothing to predict, nothing predicted to forget
         raw = (hit_rep << SHIFT) | hit_row
         geom = self._geom()
         parts: list[tuple[np.ndarray, ...]] = []

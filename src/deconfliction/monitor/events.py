@@ -155,6 +155,9 @@ class EventTable:
               other_track: object = None, other_party: object = None, allowed: object = -1,
               reason: object = None, slot: object = 0, **details: object) -> EventTable:
         """A table of ``n`` events; scalars are broadcast."""
+        if n == 0:  # the common case, on every batch: no broadcasting
+            return cls._none({k: np.zeros(0) for k in details})
+
         def o(v: object) -> np.ndarray:
             a = np.empty(n, dtype=object)
             a[:] = v
@@ -171,7 +174,15 @@ class EventTable:
     @classmethod
     def empty(cls) -> EventTable:
         """No events."""
-        return cls.build(0, 0, None, None, 0.0, 0.0, 0.0, 0.0)
+        return cls._none({})
+
+    @classmethod
+    def _none(cls, details: dict[str, npt.NDArray[np.float64]]) -> EventTable:
+        obj, f8 = np.empty(0, dtype=object), np.zeros(0)
+        i1, i8 = np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
+        return cls(i1, obj, obj.copy(), f8, f8.copy(), f8.copy(), f8.copy(), obj.copy(),
+                   obj.copy(), obj.copy(), i8, obj.copy(), obj.copy(), i1.copy(), obj.copy(),
+                   i8.copy(), details)
 
     @classmethod
     def concat(cls, tables: Sequence[EventTable]) -> EventTable:

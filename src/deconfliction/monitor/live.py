@@ -29,13 +29,13 @@ __all__ = ["LiveMonitor"]
 class LiveMonitor:
     """A monitor following ``service``'s objects; ``step`` is safe from several threads."""
 
-    def __init__(self, monitor: Monitor | None = None, objects_seq: int = -1,
+    def __init__(self, monitor: Monitor | None = None, objects_gen: int = -1,
                  config: MonitorConfig = DEFAULT_CONFIG) -> None:
         self._lock = threading.Lock()
         self.config = config
         self.monitor = monitor
-        #: the ledger seq memory was at when the objects were last looked at
-        self.objects_seq = objects_seq
+        #: the service's generation of objects (:meth:`Service.live_objects`) last looked at
+        self.objects_gen = objects_gen
         #: a digest of the watched objects' ids and versions (what a track snapshot needs)
         self.objects_key = ""
         self._versions: dict[str, str] = {}
@@ -44,7 +44,7 @@ class LiveMonitor:
         """A live monitor of the same objects with no tracks (shares the built grids)."""
         with self._lock:
             new = LiveMonitor(None if self.monitor is None else self.monitor.fork(),
-                              self.objects_seq, self.config)
+                              self.objects_gen, self.config)
             new.objects_key, new._versions = self.objects_key, dict(self._versions)
             return new
 
@@ -54,8 +54,8 @@ class LiveMonitor:
             return self._follow(service, now_s)
 
     def _follow(self, service: Service, now_s: float) -> list[Event]:
-        seq, objects = service.live_objects(None if self.monitor is None else self.objects_seq)
-        self.objects_seq = seq
+        seq, objects = service.live_objects(None if self.monitor is None else self.objects_gen)
+        self.objects_gen = seq
         if objects is None:
             return []
         # the ledger moves with every message too (alerts among them): re-index only when

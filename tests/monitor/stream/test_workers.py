@@ -118,7 +118,8 @@ def _alerts_in(db: str) -> Counter[str]:
     for recipient, body in rows:
         doc = json.loads(body)
         if doc["kind"] == "alert":
-            out[_key(recipient, doc["details"]["event"])] += 1
+            for event in doc["details"]["events"]:
+                out[_key(recipient, event)] += 1
     return out
 
 

@@ -37,6 +37,9 @@ from deconfliction.monitor.stream.codec import decode_batch, encode_batch, parti
 
 __all__ = ["Delivery", "PartitionConsumer", "StreamConfig", "TrackPublisher", "ensure_stream"]
 
+#: how long :meth:`PartitionConsumer.fetch` waits for more after the first message
+AFTER_FIRST_S = 0.002
+
 
 @dataclass(frozen=True)
 class StreamConfig:
@@ -172,10 +175,17 @@ class PartitionConsumer:
 
         if self._sub is None:
             await self.open()
+        timeouts = (TimeoutError, nats.errors.TimeoutError)  # nats-py raises either
+        # a pull of n messages lingers until it has n or times out: wait for one message
+        # only, then take what else is there already (a no-wait pull that lingers at most
+        # AFTER_FIRST_S); a partition with a message every 10 ms is not held for 16 of them
         try:
-            msgs = await self._sub.fetch(batch=max_messages, timeout=timeout)
-        except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either
+            msgs = await self._sub.fetch(batch=1, timeout=timeout)
+        except timeouts:
             return []
+        if max_messages > 1:
+            with contextlib.suppress(*timeouts):
+                msgs += await self._sub.fetch(batch=max_messages - 1, timeout=AFTER_FIRST_S)
         out = []
         for m in msgs:
             meta = m.metadata

@@ -38,7 +38,7 @@ from typing import Any
 
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.engine import DEFAULT_CONFIG
-from deconfliction.monitor.events import MonitorConfig
+from deconfliction.monitor.events import Event, MonitorConfig
 from deconfliction.monitor.live import LiveMonitor
 from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.stream.jetstream import (
@@ -53,6 +53,11 @@ __all__ = ["WorkerSettings", "partitions_of", "run_worker"]
 #: a test hook: a file holding ``<partition> <seq>``; the worker that writes that message's
 #: alerts deletes the file and kills itself with SIGKILL before acking the message
 CRASH_FILE_ENV = "DECONFLICTION_WORKER_CRASH_FILE"
+#: messages a partition fetches at a time
+FETCH = 16
+#: the longest a stepped message waits for its alerts' commit (under load: a commit then
+#: holds every alert stepped since the last one)
+COMMIT_EVERY_S = 0.020
 
 
 def partitions_of(worker: int, workers: int, partitions: int) -> list[int]:
@@ -139,46 +144,100 @@ def _crash_hook(partition: int, seq: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def _handle(part: _Partition, service: Any, d: Delivery) -> None:
-    cfg = part.settings.stream
+@dataclass
+class _Stepped:
+    """A message folded into its partition's state whose alerts are not written yet."""
+
+    part: _Partition
+    delivery: Delivery
+    alerts: list[Event]
+
+
+def _step(part: _Partition, service: Any, d: Delivery) -> _Stepped | None:
+    """Fold ``d`` into the partition's state; ``None`` for a message already folded in."""
     if d.stream_seq <= part.seq:  # redelivered after a lost ack (e.g. a reconnect): handled
-        await d.ack(wait=False)
-        return
-    events = part.live.step(service, d.batch)
-    alerts = alerts_of(events)
-    written = 0
-    if alerts and d.stream_seq > part.offset:
-        sent = service.alert_once(alerts, stream=cfg.stream, partition=part.partition,
-                                  seq=d.stream_seq)
-        written = 0 if sent is None else len(alerts)
-        part.offset = d.stream_seq
-        _crash_hook(part.partition, d.stream_seq)
-    await d.ack(wait=False)  # after the alerts are committed; a lost ack is a redelivery
+        return None
+    alerts = alerts_of(part.live.step(service, d.batch))
     part.seq = d.stream_seq
-    if part.stats is not None:
-        part.stats.write(json.dumps({"p": part.partition, "seq": d.stream_seq,
-                                     "reports": len(d.batch), "alerts": written,
-                                     "published_s": d.published_s,
-                                     "done_s": time.time()}) + "\n")
-    if (part.settings.snapshot_every_s >= 0
-            and time.monotonic() - part.saved_at >= part.settings.snapshot_every_s):
-        part.save()
+    # a replayed message whose alerts are already written updates the state only
+    return _Stepped(part, d, alerts if d.stream_seq > part.offset else [])
 
 
-async def _consume(part: _Partition, service: Any, js: Any, stop: asyncio.Event) -> None:
+async def _commit(stepped: list[_Stepped], service: Any, stream: str) -> None:
+    """The alerts of ``stepped`` and each partition's offset in one transaction, then the
+    acks (a crash in between: the messages come again and alert nothing twice)."""
+    batches: dict[int, tuple[int, list[Event]]] = {}
+    for s in stepped:
+        if s.alerts:
+            _, alerts = batches.get(s.part.partition, (0, []))
+            batches[s.part.partition] = (s.delivery.stream_seq, alerts + s.alerts)
+    if batches:
+        service.alert_once(stream, batches)
+        for s in stepped:
+            if s.alerts:
+                s.part.offset = s.delivery.stream_seq
+                _crash_hook(s.part.partition, s.delivery.stream_seq)
+    done_s = time.time()
+    for s in stepped:
+        await s.delivery.ack(wait=False)  # a lost ack is a redelivery
+        part = s.part
+        if part.stats is not None:
+            part.stats.write(json.dumps({
+                "p": part.partition, "seq": s.delivery.stream_seq,
+                "reports": len(s.delivery.batch), "alerts": len(s.alerts),
+                "published_s": s.delivery.published_s, "done_s": done_s}) + "\n")
+    for part in {id(s.part): s.part for s in stepped}.values():
+        if (part.settings.snapshot_every_s >= 0
+                and time.monotonic() - part.saved_at >= part.settings.snapshot_every_s):
+            part.save()
+
+
+_Fetched = tuple[_Partition, list[Delivery]]
+
+
+async def _fetch(part: _Partition, js: Any, queue: asyncio.Queue[_Fetched],
+                 stop: asyncio.Event) -> None:
+    """Move the partition's messages into ``queue`` (bounded: a busy worker fetches less)."""
     consumer = PartitionConsumer(js, part.settings.stream, part.partition)
     await consumer.open(start_seq=part.seq + 1)
     try:
         while not stop.is_set():
-            # a few messages at a time, yielding between them: a worker busy for seconds
-            # must still answer the server (else it is dropped as a slow consumer)
-            for d in await consumer.fetch(8, timeout=0.5):
-                await _handle(part, service, d)
-                await asyncio.sleep(0)
-                if stop.is_set():
-                    break
+            got = await consumer.fetch(FETCH, timeout=0.5)
+            if got:
+                await queue.put((part, got))
     finally:
         await consumer.close()
+
+
+async def _work(service: Any, stream: str, queue: asyncio.Queue[_Fetched],
+                stop: asyncio.Event) -> None:
+    """Step what the partitions fetched, in each partition's order; write the alerts of
+    everything stepped in one transaction at most every :data:`COMMIT_EVERY_S` (and when
+    nothing more is waiting), then ack it."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        try:
+            first = await asyncio.wait_for(queue.get(), 0.5)
+        except TimeoutError:
+            continue
+        pending = [first]
+        stepped: list[_Stepped] = []
+        started = loop.time()
+        while pending:
+            part, deliveries = pending.pop(0)
+            for d in deliveries:
+                s = _step(part, service, d)
+                if s is None:
+                    await d.ack(wait=False)
+                else:
+                    stepped.append(s)
+            if loop.time() - started >= COMMIT_EVERY_S:
+                await _commit(stepped, service, stream)
+                stepped, started = [], loop.time()
+            await asyncio.sleep(0)  # let the fetchers (and the NATS client) run
+            while not queue.empty():
+                pending.append(queue.get_nowait())
+        await _commit(stepped, service, stream)
 
 
 def _warm_up(live: LiveMonitor) -> None:
@@ -232,7 +291,13 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
             for part in parts:
                 part.stats = (settings.stats_dir / f"{cfg.stream}-{part.partition}.jsonl").open(
                     "a", buffering=1)
-        await asyncio.gather(*(_consume(part, service, js, stop) for part in parts))
+        queue: asyncio.Queue[_Fetched] = asyncio.Queue(maxsize=2 * len(parts))
+        fetchers = [asyncio.create_task(_fetch(part, js, queue, stop)) for part in parts]
+        try:
+            await _work(service, cfg.stream, queue, stop)
+        finally:
+            stop.set()
+            await asyncio.gather(*fetchers, return_exceptions=True)
         for part in parts:
             part.save()
     finally:
