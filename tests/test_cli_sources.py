@@ -67,3 +67,25 @@ def test_publish_file(nats_url: str, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "UNKNOWN_FORMAT" in res.output
     res = runner.invoke(make_app(), [*args[:-2], "--stream", "OTHER"])  # subjects overlap CLI's
     assert res.exit_code == 2 and "NATS_ERROR" in res.output
+    res = runner.invoke(make_app(), [*args, "--partition-by", "country"])
+    assert res.exit_code == 2
+    assert "--partition-by: 'country' is not one of region, track (BAD_OPTION)" in res.output
+    res = runner.invoke(make_app(), [*args, "--cell-deg", "100"])
+    assert res.exit_code == 2 and "--cell-deg: 100 must be in 0.01..90" in res.output
+
+
+def test_publish_by_track_sends_one_copy(nats_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps({"time": 1714564800 + i, "icao24": f"t{i}",
+                                        "lat": 33.5, "lon": 38.0 + i / 100,
+                                        "altitude": 1000}) + "\n" for i in range(10)))
+    res = runner.invoke(make_app(), ["publish", str(path), "--nats", nats_url, "--partitions",
+                                     "3", "--stream", "CLITRACK", "--subject-prefix",
+                                     "clitrack", "--partition-by", "track"])
+    assert res.exit_code == 0, res.output
+    assert "published 10 reports" in res.output and "by track" in res.output
+    cfg = StreamConfig(stream="CLITRACK", subject_prefix="clitrack", partitions=3,
+                       partition_by="track")
+    assert sorted(asyncio.run(_consume(nats_url, cfg)).track.tolist()) == sorted(
+        f"t{i}" for i in range(10))

@@ -92,16 +92,16 @@ class StreamConfig:
 
     def __post_init__(self) -> None:
         if self.partition_by not in PARTITION_BY:
-            raise ValidationError("BAD_CONFIG", f"partition_by must be one of {PARTITION_BY}, "
-                                  f"not {self.partition_by!r}", "partition_by")
+            raise ValidationError("BAD_CONFIG", f"{self.partition_by!r} is not one of "
+                                  f"{', '.join(PARTITION_BY)}", "partition_by")
         if not 0.01 <= self.cell_deg <= 90.0:
-            raise ValidationError("BAD_CONFIG", f"cell_deg must be in 0.01..90, not "
-                                  f"{self.cell_deg}", "cell_deg")
+            raise ValidationError("BAD_CONFIG", f"{self.cell_deg:g} must be in 0.01..90",
+                                  "cell_deg")
         for name in ("max_speed_mps", "halo_m", "fringe_m"):
             v = getattr(self, name)
             if not 0.0 <= v < float("inf"):
-                raise ValidationError("BAD_CONFIG", f"{name} must be a finite number >= 0, "
-                                      f"not {v}", name)
+                raise ValidationError("BAD_CONFIG", f"{v:g} must be a finite number >= 0",
+                                      name)
 
     def halo(self) -> float:
         """The ghost radius in metres (``halo_m``, or the least for the default monitor)."""
