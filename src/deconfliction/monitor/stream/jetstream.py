@@ -175,15 +175,23 @@ class TrackPublisher:
         if len(batch) == 0:
             return 0
         cfg = self.config
-        status = cfg.status(batch)
+        if cfg.partition_by == "region":
+            # (partition, report) pairs in partition order, reports in order within each
+            status = cfg.status(batch).T
+            part, rep = np.nonzero(status != NONE)
+            what = status[part, rep]
+        else:  # one copy each: no (reports x partitions) table
+            part = partition_of(batch.track, cfg.partitions)
+            rep = np.argsort(part, kind="stable")
+            part = part[rep]
+            what = np.full(rep.size, OWNED, dtype=np.int8)
+        bounds = np.searchsorted(part, np.arange(cfg.partitions + 1))
         sent = 0
         for p in range(cfg.partitions):
-            idx = np.nonzero(status[:, p] != NONE)[0]
-            for start in range(0, idx.size, cfg.max_reports_per_message):
-                part = idx[start:start + cfg.max_reports_per_message]
-                chunk = batch.take(part)
-                await self.js.publish_async(cfg.subject(p), encode_batch(chunk,
-                                                                         status[part, p]))
+            for start in range(bounds[p], bounds[p + 1], cfg.max_reports_per_message):
+                at = slice(start, min(start + cfg.max_reports_per_message, bounds[p + 1]))
+                chunk = batch.take(rep[at])
+                await self.js.publish_async(cfg.subject(p), encode_batch(chunk, what[at]))
                 sent += 1
                 self.copies += len(chunk)
         self.messages += sent
