@@ -85,11 +85,11 @@ class LiveMonitor:
         """The events of ``batch`` (after following the objects), then of a flush at its
         latest report time (the service's clock for an empty batch).
 
-        With ``status`` (each report's, in a region-partitioned stream): a track whose latest
-        report in ``batch`` is a leave notice is forgotten (its other reports there are
-        skipped); the others' reports (leave notices aside) are ingested; and only the
-        events of owned tracks are returned, after :attr:`owned` takes each track's latest
-        report here into account.
+        With ``status`` (each report's, in a region-partitioned stream): a track with a
+        leave notice in ``batch`` is forgotten, and its reports up to its last leave notice
+        are skipped (any later one starts it afresh); the other reports are ingested; and
+        only the events of owned tracks are returned, after :attr:`owned` takes each track's
+        latest report here into account.
         """
         with self._lock:
             now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
@@ -105,19 +105,23 @@ class LiveMonitor:
         return events
 
     def _sort_out(self, batch: TrackBatch, status: npt.NDArray[np.int8]) -> TrackBatch:
-        """Take the latest status of each track in ``batch``; the reports to ingest."""
+        """Forget the tracks with a leave notice, take each track's latest status; the
+        reports to ingest."""
         assert self.monitor is not None
+        leave = status == LEAVE
+        if leave.any():
+            gone, last = latest_per_track(batch.track[leave], batch.t_s[leave])
+            self.monitor.drop_tracks(gone.tolist())
+            self.owned.difference_update(gone.tolist())
+            at = np.minimum(np.searchsorted(gone, batch.track), gone.size - 1)
+            cut = np.where(np.asarray(gone[at] == batch.track, dtype=bool),
+                           batch.t_s[leave][last][at], -np.inf)
+            keep = np.nonzero(~leave & (batch.t_s > cut))[0]
+            batch, status = batch.take(keep), status[keep]
         names, last = latest_per_track(batch.track, batch.t_s)
-        st = status[last]
-        gone = names[st == LEAVE].tolist()
-        if gone:
-            self.monitor.drop_tracks(gone)
-        self.owned.difference_update(names[st != OWNED].tolist())
-        self.owned.update(names[st == OWNED].tolist())
-        skip = status == LEAVE
-        if gone:
-            skip |= np.isin(batch.track, np.array(gone, dtype=object))
-        return batch.take(np.nonzero(~skip)[0]) if skip.any() else batch
+        self.owned.difference_update(names[status[last] != OWNED].tolist())
+        self.owned.update(names[status[last] == OWNED].tolist())
+        return batch
 
     def _owned_only(self, events: list[Event]) -> list[Event]:
         owned = self.owned

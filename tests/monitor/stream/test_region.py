@@ -243,6 +243,18 @@ def test_a_leave_notice_forgets_the_track(service: Service) -> None:
     assert [e.kind for e in _step(live, service, _one(T0 + 30, 38.5), [OWNED])] == []
 
 
+def test_reports_after_a_leave_notice_in_the_same_batch_start_afresh(service: Service) -> None:
+    live = _live(service)
+    assert [e.kind for e in _step(live, service, _one(T0, 38.3), [OWNED])] == ["enter"]
+    both = TrackBatch.concat([_one(T0 + 20, 38.3), _one(T0 + 10, 38.3)])
+    # the notice forgets the track; the report after it is a new track's first, inside
+    assert [e.kind for e in _step(live, service, both, [OWNED, LEAVE])] == ["enter"]
+    # a notice after the last report: forgotten, nothing ingested
+    again = TrackBatch.concat([_one(T0 + 30, 38.3), _one(T0 + 40, 38.3)])
+    assert _step(live, service, again, [OWNED, LEAVE]) == []
+    assert live.monitor is not None and live.monitor.tracks == 0 and live.owned == set()
+
+
 def _partitioned(service: Service, batches: list[TrackBatch], partitions: int,
                  cell_deg: float = CELL_DEG) -> tuple[list[Event], dict[int, int]]:
     """Every partition's events, each partition fed its share of every batch; and how many
