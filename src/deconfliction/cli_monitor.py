@@ -29,7 +29,7 @@ PartitionByOpt = Annotated[str, typer.Option(
          "copies to the partitions within the halo: proximity across partitions) or "
          "'track' (crc32 of the track id: one copy, proximity only within a partition).")]
 CellDegOpt = Annotated[float, typer.Option(
-    help="--partition-by region: the cells' size in degrees (0.01..90).")]
+    help="--partition-by region: the cells' size in degrees (0.01..90, dividing 360).")]
 MaxSpeedOpt = Annotated[float, typer.Option(
     "--max-speed-mps", help="--partition-by region: the fastest track (m/s); sets the "
     "halo (see deconfliction.monitor.stream.region).")]

@@ -141,8 +141,10 @@ def test_the_halo_bound() -> None:
     StreamConfig(partition_by="track").check_monitor(MonitorConfig(lookahead_s=600.0))
     with pytest.raises(ValidationError, match="partition_by"):
         StreamConfig(partition_by="country")
-    with pytest.raises(ValidationError, match="cell_deg"):
-        StreamConfig(cell_deg=0.0)
+    for bad in (0.0, 0.7, 100.0, float("nan")):
+        with pytest.raises(ValidationError, match="cell_deg"):
+            StreamConfig(cell_deg=bad)
+    assert StreamConfig(cell_deg=0.25).cell_deg == 0.25
 
 
 # -- the codec -------------------------------------------------------------------------------

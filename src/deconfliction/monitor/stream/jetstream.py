@@ -94,9 +94,10 @@ class StreamConfig:
         if self.partition_by not in PARTITION_BY:
             raise ValidationError("BAD_CONFIG", f"{self.partition_by!r} is not one of "
                                   f"{', '.join(PARTITION_BY)}", "partition_by")
-        if not 0.01 <= self.cell_deg <= 90.0:
-            raise ValidationError("BAD_CONFIG", f"{self.cell_deg:g} must be in 0.01..90",
-                                  "cell_deg")
+        cols = 360.0 / self.cell_deg if self.cell_deg > 0 else 0.0
+        if not (0.01 <= self.cell_deg <= 90.0 and abs(cols - round(cols)) < 1e-9):
+            raise ValidationError("BAD_CONFIG", f"{self.cell_deg:g} must be in 0.01..90 and "
+                                  "divide 360 (cells wrap round the antimeridian)", "cell_deg")
         for name in ("max_speed_mps", "halo_m", "fringe_m"):
             v = getattr(self, name)
             if not 0.0 <= v < float("inf"):

@@ -1,9 +1,10 @@
 """Region partitioning: fixed lat/lon cells hashed to partitions, with a halo of ghost copies.
 
 The globe is cut into ``cell_deg`` x ``cell_deg`` cells (row from the south pole, column from
-the antimeridian); each cell belongs to partition ``mix(row, column) % partitions`` (a fixed
-64-bit mix: stable across processes and machines, independent of the number of workers,
-and neighbouring cells land in different partitions, so a regional workload spreads). Each
+the antimeridian; ``cell_deg`` divides 360, so the columns wrap round); each cell belongs to
+partition ``mix(row, column) % partitions`` (a fixed 64-bit mix: stable across processes and
+machines, independent of the number of workers, and neighbouring cells scattered over the
+partitions, so a regional workload spreads). Each
 report has, per partition, a status (:func:`region_status`):
 
 * ``OWNED``: the partition of the report's own cell (exactly one per report);
