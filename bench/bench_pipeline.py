@@ -230,7 +230,8 @@ def run_case(url: str, zones: int, n_tracks: int, config: str, rounds: int,
     tr = tracks(n_tracks, args.seed + 1)
     t0 = MONTH_START.timestamp() + MONTH_S / 2
     name = f"P{uuid.uuid4().hex[:8].upper()}"
-    cfg = StreamConfig(stream=name, subject_prefix=name.lower(), partitions=args.partitions)
+    cfg = StreamConfig(stream=name, subject_prefix=name.lower(), partitions=args.partitions,
+                       partition_by="track")  # the configuration measured in results/
     db = make_store(tmp / f"{name}.db", w.objects, sorted(set(tr["party"].tolist())))
     stats_dir = tmp / f"{name}.stats"
     settings = WorkerSettings(db=db, nats_url=url, stream=cfg, stats_dir=stats_dir,

@@ -131,7 +131,7 @@ async def setup(url: str, cfg: StreamConfig) -> None:
 def bench_end_to_end(url: str, n: int, tracks: int, partitions: int, chunk: int,
                      seed: int) -> dict[str, Any]:
     cfg = StreamConfig(stream=f"BENCH{seed}{n}", subject_prefix=f"bench{seed}{n}",
-                       partitions=partitions)
+                       partitions=partitions, partition_by="track")  # as measured
     asyncio.run(setup(url, cfg))
     batch = make_batch(n, tracks, seed)
     chunks = [batch.take(np.arange(s, min(n, s + chunk))) for s in range(0, n, chunk)]

@@ -76,6 +76,10 @@ def test_bad_input_is_one_line_and_status_2(scenario: tuple[Path, Path], tmp_pat
     (["--workers", "0"], "--workers: 0 must be at least 1 (BAD_OPTION)"),
     (["--workers", "5", "--partitions", "4"], "would leave some idle (BAD_OPTION)"),
     (["--partitions", "0"], "--partitions: 0 must be in 1..1024 (BAD_OPTION)"),
+    (["--partition-by", "country"],
+     "--partition-by: 'country' is not one of region, track (BAD_OPTION)"),
+    (["--cell-deg", "0"], "--cell-deg: 0 must be in 0.01..90 and divide 360"),
+    (["--max-speed-mps", "-5"], "--max-speed-mps: -5 must be a finite number >= 0 (BAD_OPTION)"),
     (["--nats", "nats://127.0.0.1:1"], "(NATS_UNAVAILABLE)"),
     (["--nats", "not a url"], "(NATS_UNAVAILABLE)"),
 ])

@@ -11,14 +11,28 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.core.objects import Operation, Zone
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from deconfliction.monitor.stream import StreamConfig
+
+__all__ = ["CellDegOpt", "MaxSpeedOpt", "PartitionByOpt", "register", "stream_config"]
+
+#: the partitioning options of ``monitor`` and ``publish`` (they must agree on a stream)
+PartitionByOpt = Annotated[str, typer.Option(
+    help="Where reports go: 'region' (cells of --cell-deg hashed to partitions, ghost "
+         "copies to the partitions within the halo: proximity across partitions) or "
+         "'track' (crc32 of the track id: one copy, proximity only within a partition).")]
+CellDegOpt = Annotated[float, typer.Option(
+    help="--partition-by region: the cells' size in degrees (0.01..90, dividing 360).")]
+MaxSpeedOpt = Annotated[float, typer.Option(
+    "--max-speed-mps", help="--partition-by region: the fastest track (m/s); sets the "
+    "halo (see deconfliction.monitor.stream.region).")]
 
 #: the country borders the web map uses, when its npm packages are installed
 BORDERS = Path("node_modules/world-atlas/countries-50m.json")
@@ -49,16 +63,30 @@ async def _probe_stream(url: str, stream: str, prefix: str, partitions: int) -> 
         await nc.close()
 
 
-def _monitor(db: str, nats_url: str, workers: int, partitions: int, stream: str,
-             subject_prefix: str, state_dir: Path | None, snapshot_every_s: float) -> None:
+def stream_config(stream: str, subject_prefix: str, partitions: int, partition_by: str,
+                  cell_deg: float, max_speed_mps: float) -> StreamConfig:
+    """The stream's settings from the command line; exit status 2 and one line if bad."""
+    from deconfliction.core.errors import ValidationError
+    from deconfliction.monitor.stream import StreamConfig
+
+    try:
+        return StreamConfig(stream=stream, subject_prefix=subject_prefix, partitions=partitions,
+                            partition_by=partition_by, cell_deg=cell_deg,
+                            max_speed_mps=max_speed_mps)
+    except ValidationError as err:
+        _fail(f"--{(err.field or '').replace('_', '-')}: {err.message} (BAD_OPTION)")
+
+
+def _monitor(db: str, nats_url: str, workers: int, cfg: StreamConfig, state_dir: Path | None,
+             snapshot_every_s: float) -> None:
     import asyncio
     import signal
 
-    from deconfliction.monitor.stream import StreamConfig
     from deconfliction.monitor.stream.supervisor import Supervisor
     from deconfliction.monitor.stream.worker import WorkerSettings
     from deconfliction.store import open_store
 
+    stream, subject_prefix, partitions = cfg.stream, cfg.subject_prefix, cfg.partitions
     if workers < 1:
         _fail(f"--workers: {workers} must be at least 1 (BAD_OPTION)")
     if not 1 <= partitions <= 1024:
@@ -76,14 +104,18 @@ def _monitor(db: str, nats_url: str, workers: int, partitions: int, stream: str,
         asyncio.run(_probe_stream(nats_url, stream, subject_prefix, partitions))
     except Exception as err:  # every NATS/socket error: one line
         _fail(f"--nats {nats_url}: {type(err).__name__}: {err} (NATS_UNAVAILABLE)")
-    settings = WorkerSettings(
-        db=db, nats_url=nats_url, stream=StreamConfig(
-            stream=stream, subject_prefix=subject_prefix, partitions=partitions),
-        state_dir=state_dir, snapshot_every_s=snapshot_every_s)
+    settings = WorkerSettings(db=db, nats_url=nats_url, stream=cfg, state_dir=state_dir,
+                              snapshot_every_s=snapshot_every_s)
+    try:
+        cfg.check_monitor(settings.monitor)
+    except DeconflictionError as err:
+        _fail(f"{err} ({err.code})")
     sup = Supervisor(settings, workers)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sup.stop())
-    print(f"monitor: {workers} worker(s) on {stream} ({partitions} partitions) at "
+    how = (f"by region: {cfg.cell_deg:g}-degree cells, {cfg.halo() / 1000:.0f} km halo"
+           if cfg.partition_by == "region" else "by track")
+    print(f"monitor: {workers} worker(s) on {stream} ({partitions} partitions, {how}) at "
           f"{nats_url}, alerts into {db}", file=sys.stderr, flush=True)
     sup.run()
 
@@ -153,12 +185,17 @@ def register(app: typer.Typer) -> None:
             = None,
         snapshot_every_s: Annotated[float, typer.Option(
             help="Seconds between snapshots of a partition's track state.")] = 30.0,
+        partition_by: PartitionByOpt = "region",
+        cell_deg: CellDegOpt = 1.0,
+        max_speed_mps: MaxSpeedOpt = 350.0,
     ) -> None:
-        """Monitor the track stream with N worker processes; alerts go into the channel."""
+        """Monitor the track stream with N worker processes; alerts go into the channel.
+        The partitioning options must be those the stream is published with."""
         if state_dir is None and "://" not in db:
             state_dir = Path(db + ".monitor")
-        _monitor(db, nats_url, workers, partitions, stream, subject_prefix, state_dir,
-                 snapshot_every_s)
+        cfg = stream_config(stream, subject_prefix, partitions, partition_by, cell_deg,
+                            max_speed_mps)
+        _monitor(db, nats_url, workers, cfg, state_dir, snapshot_every_s)
 
     @app.command("replay")
     def replay_cmd(

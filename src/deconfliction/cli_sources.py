@@ -10,13 +10,17 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import nats.errors as nats_errors
 import typer
 
+from deconfliction.cli_monitor import CellDegOpt, MaxSpeedOpt, PartitionByOpt, stream_config
 from deconfliction.core.errors import DeconflictionError
 from deconfliction.monitor.sources import ReadOptions, ReadStats, detect_format, read_file
+
+if TYPE_CHECKING:
+    from deconfliction.monitor.stream import StreamConfig
 
 __all__ = ["publish_file", "register"]
 
@@ -29,13 +33,16 @@ def _fail(message: str) -> NoReturn:
 async def publish_file(url: str, path: Path, *, fmt: str | None = None,
                        options: ReadOptions | None = None, partitions: int = 4,
                        stream: str = "TRACKS", subject_prefix: str = "tracks",
-                       base_time_s: float | None = None) -> tuple[ReadStats, int]:
-    """Read ``path`` and publish its reports to the stream at ``url``: (stats, messages)."""
+                       base_time_s: float | None = None, config: StreamConfig | None = None,
+                       ) -> tuple[ReadStats, int]:
+    """Read ``path`` and publish its reports to the stream at ``url`` (``config``, or one
+    of ``partitions`` by region): (stats, messages)."""
     import nats
 
     from deconfliction.monitor.stream import StreamConfig, TrackPublisher, ensure_stream
 
-    cfg = StreamConfig(stream=stream, subject_prefix=subject_prefix, partitions=partitions)
+    cfg = config or StreamConfig(stream=stream, subject_prefix=subject_prefix,
+                                 partitions=partitions)
     chosen = fmt or detect_format(path)  # before connecting: a bad name fails fast
     stats = ReadStats()
     nc = await nats.connect(url)
@@ -81,6 +88,9 @@ def register(app: typer.Typer) -> None:
             False,
         base_time: Annotated[float | None, typer.Option(
             help="AIS: epoch s of sentences without a receiver time.")] = None,
+        partition_by: PartitionByOpt = "region",
+        cell_deg: CellDegOpt = 1.0,
+        max_speed_mps: MaxSpeedOpt = 350.0,
     ) -> None:
         """Replay FILE (ADS-B CSV / JSON lines / Parquet, or AIS NMEA) into the track stream."""
         units: dict[str, Literal["ft", "m", "kt", "mps"]] = {}
@@ -91,14 +101,16 @@ def register(app: typer.Typer) -> None:
                     _fail(f"--{name.replace('_', '-')}: {value!r} is not one of {allowed} "
                           "(BAD_OPTION)")
                 units[name] = value  # type: ignore[assignment]
+        cfg = stream_config(stream, subject_prefix, partitions, partition_by, cell_deg,
+                            max_speed_mps)
         started = time.perf_counter()
         try:
             options = ReadOptions(party=party, msl_to_ellipsoid_m=msl_offset,
                                   naive_time_utc=naive_utc, skip_bad=skip_bad,
                                   **units)  # type: ignore[arg-type]
             stats, messages = asyncio.run(publish_file(
-                nats_url, file, fmt=fmt, options=options, partitions=partitions,
-                stream=stream, subject_prefix=subject_prefix, base_time_s=base_time))
+                nats_url, file, fmt=fmt, options=options, base_time_s=base_time,
+                config=cfg))
         except DeconflictionError as err:
             _fail(f"{err} ({err.code})")
         except OSError as err:
@@ -108,4 +120,5 @@ def register(app: typer.Typer) -> None:
         took = time.perf_counter() - started
         skipped = ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped.items())) or "none"
         print(f"published {stats.reports} reports in {messages} messages to {stream} "
-              f"({partitions} partitions) in {took:.2f} s; skipped: {skipped}")
+              f"({partitions} partitions, by {partition_by}) in {took:.2f} s; skipped: "
+              f"{skipped}")

@@ -16,7 +16,8 @@ from deconfliction.monitor.stream import PartitionConsumer, StreamConfig
 
 
 async def main(url: str, stream: str, acks: int) -> None:
-    cfg = StreamConfig(stream=stream, subject_prefix=stream.lower(), partitions=2)
+    cfg = StreamConfig(stream=stream, subject_prefix=stream.lower(), partitions=2,
+                       partition_by="track")
     nc = await nats.connect(url)
     consumer = await PartitionConsumer(nc.jetstream(), cfg, 0).open()
     done = 0

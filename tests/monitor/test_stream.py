@@ -53,8 +53,10 @@ def assert_same(a: TrackBatch, b: TrackBatch) -> None:
 
 
 def config(partitions: int = 3, **kw: Any) -> StreamConfig:
+    """A fresh stream partitioned by track (tests/monitor/stream/ covers regions)."""
     name = f"T{uuid.uuid4().hex[:10].upper()}"
-    return StreamConfig(stream=name, subject_prefix=name.lower(), partitions=partitions, **kw)
+    return StreamConfig(stream=name, subject_prefix=name.lower(), partitions=partitions,
+                        **{"partition_by": "track", **kw})
 
 
 # -- codec and partitions ---------------------------------------------------------------------

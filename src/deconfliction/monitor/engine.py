@@ -193,6 +193,26 @@ class Monitor:
         self._near = state["near"]  # type: ignore[assignment]
         self._stats = state["stats"]  # type: ignore[assignment]
 
+    def drop_tracks(self, names: Iterable[str]) -> int:
+        """Forget the tracks ``names`` (those it has) without any event: their fences,
+        predictions and proximity pairs go with them (a stream partition is told a track
+        left its region). Returns how many it had."""
+        tr = self._tracks
+        slots = np.array(sorted({tr.ids[n] for n in names if n in tr.ids}), dtype=np.int64)
+        if slots.size == 0:
+            return 0
+        empty = np.zeros(0, dtype=np.int64)
+        self._fences.replace(self._fences.positions_of(slots), empty,
+                             state=np.zeros(0, dtype=np.int8), since=np.zeros(0),
+                             emit=np.zeros(0))
+        self._predicted.replace(self._predicted.positions_of(slots), empty)
+        dead = np.zeros(tr.alive.size, dtype=bool)
+        dead[slots] = True
+        near = self._near.keys
+        self._near.keep(~(dead[near >> SHIFT] | dead[near & _MASK]))
+        tr.drop(slots)
+        return int(slots.size)
+
     # ----------------------------------------------------------------- objects
     @property
     def tracks(self) -> int:
@@ -578,7 +598,12 @@ class Monitor:
                                np.where(moving, tr.heading[live], 0.0), now, c.lookahead_s,
                                c.proximity_m)
         i, j = keys >> SHIFT, keys & _MASK
-        d_now, cpa, cpa_t = closest_approach(i, j, tr.last_t, tr.lat, tr.lon, tr.speed,
+        # each pair computed in the order of its track ids, not of their slots: the same
+        # numbers to the last bit in every monitor holding both (a region partition's slots
+        # are its own)
+        swap = np.asarray(tr.name[i] > tr.name[j], dtype=bool)
+        d_now, cpa, cpa_t = closest_approach(np.where(swap, j, i), np.where(swap, i, j),
+                                             tr.last_t, tr.lat, tr.lon, tr.speed,
                                              tr.heading, now, c.lookahead_s, c.proximity_m)
         vert = np.nan_to_num(np.abs(tr.alt[i] - tr.alt[j]))
         close = (cpa < c.proximity_m) & (vert < c.proximity_vertical_m)

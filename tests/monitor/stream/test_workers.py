@@ -1,7 +1,9 @@
 """Monitor workers on a real nats-server and a real SQLite store: 1 and 3 workers raise the
-same alerts; a worker killed (SIGKILL) mid-stream, even between writing alerts and acking
-them, is restarted by the supervisor and the alerts are exactly those of an undisturbed run
-(none lost, none twice). No timed assertions: conditions are awaited with generous limits."""
+same alerts (partitioned by region: those of one monitor over the whole stream, proximity
+across partitions included); a worker killed (SIGKILL) mid-stream, even between writing
+alerts and acking them, is restarted by the supervisor and the alerts are exactly those of
+an undisturbed run (none lost, none twice). No timed assertions: conditions are awaited with
+generous limits."""
 
 from __future__ import annotations
 
@@ -21,13 +23,17 @@ from pathlib import Path
 import nats
 import numpy as np
 import pytest
+from regionhelp import CELL_DEG, FRINGE_M, HALO_M, MAX_SPEED_MPS, MONITOR, region_batches
 
 from deconfliction.channel.service import Service
 from deconfliction.monitor.batch import TrackBatch
+from deconfliction.monitor.engine import DEFAULT_CONFIG
+from deconfliction.monitor.events import Event, MonitorConfig
 from deconfliction.monitor.live import LiveMonitor
 from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.simulate import attanf_legs, attanf_tracks
-from deconfliction.monitor.stream import StreamConfig, TrackPublisher, ensure_stream, partition_of
+from deconfliction.monitor.stream import StreamConfig, TrackPublisher, ensure_stream
+from deconfliction.monitor.stream.region import NONE
 from deconfliction.monitor.stream.supervisor import Supervisor
 from deconfliction.monitor.stream.worker import CRASH_FILE_ENV, WorkerSettings, partitions_of
 from deconfliction.scenario.service_load import load_attanf
@@ -44,9 +50,12 @@ def _batches() -> list[TrackBatch]:
     return list(attanf_tracks(legs=legs))
 
 
-def _config() -> StreamConfig:
+def _config(partition_by: str = "track") -> StreamConfig:
+    """A fresh stream; partitioned by region as :mod:`regionhelp`'s scenario needs."""
     name = f"W{uuid.uuid4().hex[:10].upper()}"
-    return StreamConfig(stream=name, subject_prefix=name.lower(), partitions=PARTITIONS)
+    return StreamConfig(stream=name, subject_prefix=name.lower(), partitions=PARTITIONS,
+                        partition_by=partition_by, cell_deg=CELL_DEG,
+                        max_speed_mps=MAX_SPEED_MPS, halo_m=HALO_M, fringe_m=FRINGE_M)
 
 
 def _world(path: Path) -> str:
@@ -58,9 +67,9 @@ def _world(path: Path) -> str:
 
 @dataclasses.dataclass
 class Published:
-    """What the publisher sent: per partition, (stream seq, batch) in order."""
+    """What the publisher sent: per partition, (stream seq, batch, statuses) in order."""
 
-    messages: dict[int, list[tuple[int, TrackBatch]]]
+    messages: dict[int, list[tuple[int, TrackBatch, np.ndarray | None]]]
 
     def last_seq(self) -> dict[int, int]:
         return {p: m[-1][0] for p, m in self.messages.items() if m}
@@ -78,15 +87,17 @@ async def _publish(url: str, cfg: StreamConfig, batches: list[TrackBatch]) -> Pu
     finally:
         await nc.close()
     # the same split as TrackPublisher: per batch, partitions in order, reports in order
-    out: dict[int, list[tuple[int, TrackBatch]]] = {p: [] for p in range(cfg.partitions)}
+    out: dict[int, list[tuple[int, TrackBatch, np.ndarray | None]]] = {
+        p: [] for p in range(cfg.partitions)}
     seq = 0
     for b in batches:
-        part = partition_of(b.track, cfg.partitions)
+        status = cfg.status(b)
         for p in range(cfg.partitions):
-            idx = np.nonzero(part == p)[0]
+            idx = np.nonzero(status[:, p] != NONE)[0]
             if idx.size:
                 seq += 1
-                out[p].append((seq, b.take(idx)))
+                out[p].append((seq, b.take(idx), status[idx, p]
+                               if cfg.partition_by == "region" else None))
     return Published(out)
 
 
@@ -94,19 +105,40 @@ def _key(recipient: str, event: dict[str, object]) -> str:
     return json.dumps([recipient, event], sort_keys=True)
 
 
-def _expected(db: str, sent: Published) -> Counter[str]:
+def _keys(service: Service, events: list[Event]) -> Counter[str]:
+    """The alerts of ``events`` as their recipients get them."""
+    parties = set(service.parties_by_id())
+    out: Counter[str] = Counter()
+    for e in alerts_of(events):
+        for r in {e.owner, e.party, e.other_party} & parties:
+            out[_key(r, json.loads(json.dumps(e.to_dict())))] += 1
+    return out
+
+
+def _by_message(service: Service, msgs: list[tuple[int, TrackBatch, np.ndarray | None]],
+                monitor: MonitorConfig = DEFAULT_CONFIG) -> list[tuple[int, list[Event]]]:
+    """One partition's messages through its own monitor: (seq, alerts) per message."""
+    live = LiveMonitor(config=monitor)
+    return [(seq, alerts_of(live.step(service, b, status))) for seq, b, status in msgs]
+
+
+def _expected(db: str, sent: Published, monitor: MonitorConfig = DEFAULT_CONFIG
+              ) -> Counter[str]:
     """The alerts of an undisturbed run, computed in-process, one monitor per partition."""
     service = Service(open_store(db))
     try:
-        parties = set(service.parties_by_id())
-        out: Counter[str] = Counter()
-        for msgs in sent.messages.values():
-            live = LiveMonitor()
-            for _, batch in msgs:
-                for e in alerts_of(live.step(service, batch)):
-                    for r in {e.owner, e.party, e.other_party} & parties:
-                        out[_key(r, json.loads(json.dumps(e.to_dict())))] += 1
-        return out
+        return sum((_keys(service, e) for msgs in sent.messages.values()
+                    for _, e in _by_message(service, msgs, monitor)), Counter())
+    finally:
+        service.store.close()
+
+
+def _one_monitor(db: str, batches: list[TrackBatch], monitor: MonitorConfig) -> Counter[str]:
+    """The alerts of one monitor fed the whole stream."""
+    service = Service(open_store(db))
+    try:
+        live = LiveMonitor(config=monitor)
+        return _keys(service, [e for b in batches for e in live.step(service, b)])
     finally:
         service.store.close()
 
@@ -167,8 +199,10 @@ class _Running:
 
 
 def _run(url: str, db: str, cfg: StreamConfig, sent: Published, workers: int,
-         state_dir: Path | None = None) -> Counter[str]:
-    settings = WorkerSettings(db=db, nats_url=url, stream=cfg, state_dir=state_dir)
+         state_dir: Path | None = None, monitor: MonitorConfig = DEFAULT_CONFIG
+         ) -> Counter[str]:
+    settings = WorkerSettings(db=db, nats_url=url, stream=cfg, state_dir=state_dir,
+                              monitor=monitor)
     with _Running(settings, workers):
         _wait("every message acked",
               lambda: asyncio.run(_consumed(url, cfg, sent.last_seq())))
@@ -197,22 +231,46 @@ def test_one_and_three_workers_raise_the_same_alerts(nats_url: str, tmp_path: Pa
     assert max(expected.values()) == 1  # no alert twice
 
 
+def test_by_region_one_and_three_workers_raise_one_monitors_alerts(
+        nats_url: str, tmp_path: Path) -> None:
+    """Partitioned by region, the alerts are those of one monitor over the whole stream:
+    tracks crossing cell borders back and forth, and close pairs whose tracks are owned by
+    different partitions (``regionhelp``), each alert once."""
+    batches = region_batches()
+    found = []
+    for workers in (1, 3):
+        cfg = _config("region")
+        db = _world(tmp_path / f"r{workers}.db")
+        sent = asyncio.run(_publish(nats_url, cfg, batches))
+        found.append(_run(nats_url, db, cfg, sent, workers, monitor=MONITOR))
+    expected = _one_monitor(db, batches, MONITOR)
+    kinds = Counter(json.loads(k)[1]["kind"] for k in expected)
+    assert set(kinds) == {"enter", "predicted", "nonconforming", "proximity"}, kinds
+    assert found[0] == expected
+    assert found[1] == expected
+    assert max(expected.values()) == 1
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("snapshots", [False, True], ids=["replay", "snapshots"])
+@pytest.mark.parametrize(("snapshots", "partition_by"),
+                         [(False, "track"), (True, "track"), (True, "region")],
+                         ids=["replay", "snapshots", "region-snapshots"])
 def test_a_worker_killed_mid_stream_loses_and_repeats_no_alert(
         nats_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snapshots: bool,
-        ) -> None:
-    cfg = _config()
+        partition_by: str) -> None:
+    cfg = _config(partition_by)
     db = _world(tmp_path / "d.db")
-    batches = _batches()
+    region = partition_by == "region"
+    batches = region_batches() if region else _batches()
+    monitor = MONITOR if region else DEFAULT_CONFIG
     sent = asyncio.run(_publish(nats_url, cfg, batches))
-    expected = _expected(db, sent)
+    expected = _expected(db, sent, monitor)
+    if region:
+        assert expected == _one_monitor(db, batches, monitor)
     # a worker kills itself after writing the alerts of a message and before acking it
     service = Service(open_store(db))
-    with_alerts = []
-    for p, msgs in sent.messages.items():
-        live = LiveMonitor()
-        with_alerts += [(seq, p) for seq, b in msgs if alerts_of(live.step(service, b))]
+    with_alerts = [(seq, p) for p, msgs in sent.messages.items()
+                   for seq, alerts in _by_message(service, msgs, monitor) if alerts]
     service.store.close()
     assert {p % 2 for _, p in with_alerts} == {0, 1}  # both workers alert
     seq, p = sorted(with_alerts)[len(with_alerts) // 2]
@@ -222,7 +280,7 @@ def test_a_worker_killed_mid_stream_loses_and_repeats_no_alert(
     monkeypatch.setenv(CRASH_FILE_ENV, str(crash))
     state = tmp_path / "state" if snapshots else None
     settings = WorkerSettings(db=db, nats_url=nats_url, stream=cfg, state_dir=state,
-                              snapshot_every_s=0.0)
+                              snapshot_every_s=0.0, monitor=monitor)
     with _Running(settings, 2) as sup:
         _wait("the worker to kill itself and be restarted",
               lambda: not crash.exists() and sup.restarts[crashing] >= 1)
@@ -245,33 +303,39 @@ def test_a_partitions_snapshot_is_restored_only_with_the_same_objects(tmp_path: 
 
     db = _world(tmp_path / "d.db")
     service = Service(open_store(db))
-    settings = WorkerSettings(db=db, nats_url="nats://unused", stream=_config(),
+    cfg = _config("region")
+    settings = WorkerSettings(db=db, nats_url="nats://unused", stream=cfg,
                               state_dir=tmp_path / "state")
     base = LiveMonitor()
     base.follow(service, 0.0)
-    part = _Partition(settings, 2, base.fork())
     batches = _batches()
-    for b in batches[:30]:
-        part.live.step(service, b)
+    p = int(np.argmax(cfg.status(batches[0])[0] == 0))  # the partition of a track's cell
+    part = _Partition(settings, p, base.fork())
+    mine = [(b.take(i), cfg.status(b)[i, p]) for b in batches
+            for i in [np.nonzero(cfg.status(b)[:, p] != NONE)[0]]]
+    for b, st in mine[:30]:
+        part.live.step(service, b, st)
     part.seq = 30
+    assert part.live.owned  # the partition owns some of the tracks it holds
     probe = LiveMonitor()
     found = [e for b in batches for e in alerts_of(probe.step(service, b))]
     assert service.alert(found[:1])  # the ledger moves...
     part.live.step(service, batches[0])  # ...but not the objects: the snapshot still fits
     part.save()
-    again = _Partition(settings, 2, base.fork())
+    again = _Partition(settings, p, base.fork())
     again.restore()
     assert again.seq == 30 and again.live.monitor is not None
     assert again.live.monitor.tracks == part.live.monitor.tracks  # type: ignore[union-attr]
-    rest = [e.to_dict() for b in batches[30:] for e in again.live.step(service, b)]
-    assert rest == [e.to_dict() for b in batches[30:] for e in part.live.step(service, b)]
+    assert again.live.owned == part.live.owned
+    rest = [e.to_dict() for b, st in mine[30:] for e in again.live.step(service, b, st)]
+    assert rest == [e.to_dict() for b, st in mine[30:] for e in part.live.step(service, b, st)]
     # an object changes: the snapshot no longer fits, the partition replays from the start
     admin = Principal(SERVER, ALL_SCOPES, admin=True)
     version = service.get(admin, "naval-drills", "operation")["version"]
     service.delete(admin, "operation", "naval-drills", version)
     fresh = LiveMonitor()
     fresh.follow(service, 0.0)
-    third = _Partition(settings, 2, fresh.fork())
+    third = _Partition(settings, p, fresh.fork())
     third.restore()
     assert third.seq == 0
     service.store.close()

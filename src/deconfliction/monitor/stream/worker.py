@@ -1,15 +1,22 @@
 """A monitor worker: consumes its partitions of the track stream, alerts exactly once.
 
-Partition ``p`` belongs to worker ``p % workers`` (:func:`partitions_of`): every report of a
-track is in one partition, so each track's state lives in exactly one worker. Each partition
+Partition ``p`` belongs to worker ``p % workers`` (:func:`partitions_of`). Each partition
 has its own :class:`~deconfliction.monitor.live.LiveMonitor` (forked from one built over the
 stored objects: the grids are built once per worker), so a partition's events depend only on
-its own messages, whichever worker holds it and however many workers there are. (The cost:
-``proximity`` is found only between tracks of the same partition.)
+its own messages, whichever worker holds it and however many workers there are. Partitioned
+by region (:mod:`.region`), a partition also follows the tracks near its cells (ghost
+copies) and raises the events of the tracks it owns (:attr:`LiveMonitor.owned
+<deconfliction.monitor.live.LiveMonitor.owned>`, kept in its snapshot), so ``proximity`` is
+found across partitions; partitioned by track, each track is in one partition and
+``proximity`` only between tracks of the same partition.
 
-Per message, in stream order: the events, then :meth:`Service.alert_once
-<deconfliction.channel.service.Service.alert_once>` (the alerts and the partition's offset in
-one transaction), and only then the ack. A worker killed at any point and restarted:
+Each message is stepped in its partition's order (its events found); the alerts of every
+message stepped since the last commit, at most :data:`COMMIT_EVERY_S` ago, are written in one
+transaction with each partition's offset (:meth:`Service.alert_once
+<deconfliction.channel.service.Service.alert_once>`: one message per recipient listing its
+alerts), and only then are those messages acked. Under load a commit holds many messages;
+idle, each message is committed as soon as it is stepped. A worker killed at any point and
+restarted:
 
 1. restores each partition's track state from its last snapshot (``state_dir``, written
    every ``snapshot_every_s`` and at a clean stop; none: an empty state at the stream's
@@ -113,6 +120,7 @@ class _Partition:
         if snap["objects"] != self.live.objects_key or self.live.monitor is None:
             return  # the objects changed since: replay from the start
         self.live.monitor.restore_tracks(snap["tracks"])
+        self.live.owned = set(snap.get("owned", ()))
         self.seq = int(snap["seq"])
 
     def save(self) -> None:
@@ -124,7 +132,8 @@ class _Partition:
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as f:
             pickle.dump({"seq": self.seq, "objects": self.live.objects_key,
-                         "tracks": self.live.monitor.track_state()}, f, protocol=5)
+                         "tracks": self.live.monitor.track_state(),
+                         "owned": self.live.owned}, f, protocol=5)
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(path)
@@ -157,7 +166,7 @@ def _step(part: _Partition, service: Any, d: Delivery) -> _Stepped | None:
     """Fold ``d`` into the partition's state; ``None`` for a message already folded in."""
     if d.stream_seq <= part.seq:  # redelivered after a lost ack (e.g. a reconnect): handled
         return None
-    alerts = alerts_of(part.live.step(service, d.batch))
+    alerts = alerts_of(part.live.step(service, d.batch, d.status))
     part.seq = d.stream_seq
     # a replayed message whose alerts are already written updates the state only
     return _Stepped(part, d, alerts if d.stream_seq > part.offset else [])
@@ -265,6 +274,7 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     cfg = settings.stream
+    cfg.check_monitor(settings.monitor)
     service = Service(open_store(settings.db))
     service.read_sync_s = 1.0  # follow the objects' changes within a second, not per message
     async def log(err: Exception) -> None:  # one line, not nats-py's traceback
@@ -318,7 +328,10 @@ def settings_to_json(s: WorkerSettings) -> str:
         "stats_dir": None if s.stats_dir is None else str(s.stats_dir),
         "monitor": dataclasses.asdict(s.monitor),
         "stream": {"stream": cfg.stream, "subject_prefix": cfg.subject_prefix,
-                   "partitions": cfg.partitions, "durable": cfg.durable}})
+                   "partitions": cfg.partitions, "durable": cfg.durable,
+                   "partition_by": cfg.partition_by, "cell_deg": cfg.cell_deg,
+                   "max_speed_mps": cfg.max_speed_mps, "halo_m": cfg.halo_m,
+                   "fringe_m": cfg.fringe_m}})
 
 
 def settings_from_json(text: str) -> WorkerSettings:
