@@ -88,7 +88,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--full", action="store_true", help="every zones x tracks case, more rounds")
     p.add_argument("--no-postgis", action="store_true", help="skip PostGIS")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--partitions", type=int, default=8)
+    p.add_argument("--partitions", type=int, default=4,
+                   help="partitions of the stream (the default of `deconfliction monitor`)")
     p.add_argument("--rate", type=float, default=float(FLOOR_PER_S),
                    help="reports/s of the fixed-load latency phase")
     p.add_argument("--latency-s", type=float, default=None)
@@ -100,6 +101,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="only the cases with at most this many tracks")
     p.add_argument("--max-zones", type=int, default=None,
                    help="only the cases with at most this many zones")
+    p.add_argument("--events", choices=sorted(CONFIGS), default=None,
+                   help="only the cases with these monitor settings")
     p.add_argument("--min-zones", type=int, default=None,
                    help="only the cases with at least this many zones")
     p.add_argument("--markdown-only", action="store_true", help=argparse.SUPPRESS)
@@ -121,6 +124,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.cases = [c for c in args.cases if c[0] <= args.max_zones]
     if args.min_zones is not None:
         args.cases = [c for c in args.cases if c[0] >= args.min_zones]
+    if args.events is not None:
+        args.cases = [c for c in args.cases if c[2] == args.events]
     return args
 
 
@@ -154,25 +159,31 @@ async def _ready(url: str, cfg: StreamConfig) -> bool:
 async def _publish(url: str, cfg: StreamConfig, batches: Sequence[TrackBatch],
                    rate: float | None, slice_s: float = SLICE_S) -> tuple[float, float, int]:
     """Publish ``batches`` (paced at ``rate`` reports/s in slices, or flat out): (start,
-    end of publishing, messages)."""
+    end of publishing, messages). The messages are encoded (split by partition, packed)
+    before the clock starts: on this 2-core machine the load generator must not take the
+    workers' CPU (``bench/bench_stream.py`` measures the encoding on its own)."""
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()
         await ensure_stream(js, cfg)
         pub = TrackPublisher(js, cfg)
+        if rate is None:
+            slices = [(len(b), pub.encode(b)) for b in batches]
+        else:
+            step = max(1, int(rate * slice_s))
+            slices = [(min(step, len(b) - s), pub.encode(b.take(np.arange(s, min(s + step,
+                                                                              len(b))))))
+                      for b in batches for s in range(0, len(b), step)]
         t0 = time.time()
         sent = 0
-        for b in batches:
+        for n, messages in slices:
+            await pub.send(messages)
             if rate is None:
-                await pub.publish(b)
                 continue
-            step = max(1, int(rate * slice_s))
-            for s in range(0, len(b), step):
-                await pub.publish(b.take(np.arange(s, min(s + step, len(b)))))
-                sent += min(step, len(b) - s)
-                wait = t0 + sent / rate - time.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
+            sent += n
+            wait = t0 + sent / rate - time.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
         await pub.flush()
         return t0, time.time(), pub.messages
     finally:
@@ -230,8 +241,9 @@ def run_case(url: str, zones: int, n_tracks: int, config: str, rounds: int,
     tr = tracks(n_tracks, args.seed + 1)
     t0 = MONTH_START.timestamp() + MONTH_S / 2
     name = f"P{uuid.uuid4().hex[:8].upper()}"
+    # fences need no neighbours: by track; proximity needs them: by region (ghost copies)
     cfg = StreamConfig(stream=name, subject_prefix=name.lower(), partitions=args.partitions,
-                       partition_by="track")  # the configuration measured in results/
+                       partition_by="region" if config == "all" else "track")
     db = make_store(tmp / f"{name}.db", w.objects, sorted(set(tr["party"].tolist())))
     stats_dir = tmp / f"{name}.stats"
     settings = WorkerSettings(db=db, nats_url=url, stream=cfg, stats_dir=stats_dir,
@@ -420,7 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.argv[1:] if argv is None else argv),
     }
     print("== pipeline benchmark", flush=True)
-    with NatsServer() as server, tempfile.TemporaryDirectory() as tmp:
+    keep = os.environ.get("BENCH_PIPELINE_TMP")  # keep the stats files there (debugging)
+    with NatsServer() as server, (contextlib.nullcontext(keep) if keep
+                                  else tempfile.TemporaryDirectory()) as tmp:
         for zones, n, config, rounds in args.cases:
             case = run_case(server.url, zones, n, config, rounds, args, Path(tmp))
             t, la = case["throughput"], case["latency"]

@@ -237,6 +237,8 @@ class Service:
         (no zone or operation changed since; messages and other ledger entries do not count).
         """
         self.catch_up()
+        if known_gen == self._objects_gen:  # no lock (an int read): not behind a writer
+            return known_gen, None
         with self._lock:
             if known_gen == self._objects_gen:
                 return known_gen, None

@@ -182,12 +182,16 @@ class Tx:
     ) -> list[ObjectRow]:
         """Objects by id. ``bbox`` is (min_lon, min_lat, max_lon, max_lat) and ``time_s`` a
         half-open [start, end) in epoch seconds: both coarse (rows that may meet them).
-        With ``since_seq`` tombstones are included (the rows written after that ledger entry),
-        else only live objects."""
+        With ``since_seq`` tombstones are included (the rows written after that ledger entry,
+        in the order written), else only live objects."""
         table = _tables(kind)[0]
         c = table.c
-        q = sa.select(*self._cols(table)).order_by(c.id)
-        q = q.where(c.seq > since_seq) if since_seq is not None else q.where(~c.deleted)
+        if since_seq is not None:
+            # in write order; by id, SQLite would walk the whole table in id order (the
+            # primary key) rather than the few rows past since_seq (ix_<kind>_seq)
+            q = sa.select(*self._cols(table)).where(c.seq > since_seq).order_by(c.seq, c.id)
+        else:
+            q = sa.select(*self._cols(table)).where(~c.deleted).order_by(c.id)
         if owner is not None:
             q = q.where(c.owner == owner)
         if bbox is not None:

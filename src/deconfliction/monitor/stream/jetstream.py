@@ -19,7 +19,7 @@ where a report goes (publishers and workers share the :class:`StreamConfig`):
 
 Either way, every report of a track in a partition is in one subject, in publish order.
 
-Each partition is read by one durable pull consumer (``<durable>-<p>``) with explicit acks.
+Each partition is read by one durable push consumer (``<durable>-<p>``) with explicit acks.
 The caller acks a :class:`Delivery` only once the events it produced are safely handled
 (e.g. written to the channel's outbox). :meth:`PartitionConsumer.open` resumes exactly after
 the last acked message: it reads the consumer's ack floor, recreates the consumer to start at
@@ -40,9 +40,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import AsyncIterator
+import secrets
+import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -60,15 +62,17 @@ from deconfliction.monitor.stream.region import (
     region_status,
 )
 
-__all__ = ["PARTITION_BY", "Delivery", "PartitionConsumer", "StreamConfig", "TrackPublisher",
-           "ensure_stream"]
+__all__ = ["PARTITION_BY", "Delivery", "Encoded", "PartitionConsumer", "StreamConfig",
+           "TrackPublisher", "ensure_stream"]
 
 
 #: the partitioning modes (:attr:`StreamConfig.partition_by`)
 PARTITION_BY = ("region", "track")
 
-#: how long :meth:`PartitionConsumer.fetch` waits for more after the first message
-AFTER_FIRST_S = 0.002
+#: the most messages of a partition sent to its worker and not yet acknowledged
+WINDOW = 64
+#: a message not acknowledged this long after its delivery is sent again
+ACK_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,14 @@ async def ensure_stream(js: Any, config: StreamConfig) -> None:
     await js.add_stream(cfg)
 
 
+class Encoded(NamedTuple):
+    """One message of a partition, ready to send: its payload and how many reports."""
+
+    partition: int
+    payload: bytes
+    copies: int
+
+
 class TrackPublisher:
     """Publishes TrackBatch chunks, split by partition, pipelined (async JetStream acks)."""
 
@@ -176,8 +188,15 @@ class TrackPublisher:
         Reports keep their order within each partition. Call :meth:`flush` to wait until the
         server has stored everything queued.
         """
+        sent = await self.send(self.encode(batch))
+        self.reports += len(batch)
+        return sent
+
+    def encode(self, batch: TrackBatch) -> list[Encoded]:
+        """``batch`` as messages (partition, payload, copies), in partition order, reports in
+        order within each: what :meth:`publish` sends (a load generator can encode first)."""
         if len(batch) == 0:
-            return 0
+            return []
         cfg = self.config
         if cfg.partition_by == "region":
             # (partition, report) pairs in partition order, reports in order within each
@@ -190,17 +209,21 @@ class TrackPublisher:
             part = part[rep]
             what = np.full(rep.size, OWNED, dtype=np.int8)
         bounds = np.searchsorted(part, np.arange(cfg.partitions + 1))
-        sent = 0
+        out = []
         for p in range(cfg.partitions):
             for start in range(bounds[p], bounds[p + 1], cfg.max_reports_per_message):
                 at = slice(start, min(start + cfg.max_reports_per_message, bounds[p + 1]))
                 chunk = batch.take(rep[at])
-                await self.js.publish_async(cfg.subject(p), encode_batch(chunk, what[at]))
-                sent += 1
-                self.copies += len(chunk)
-        self.messages += sent
-        self.reports += len(batch)
-        return sent
+                out.append(Encoded(p, encode_batch(chunk, what[at]), len(chunk)))
+        return out
+
+    async def send(self, messages: Sequence[Encoded]) -> int:
+        """Queue messages made by :meth:`encode`; return how many."""
+        for m in messages:
+            await self.js.publish_async(self.config.subject(m.partition), m.payload)
+            self.copies += m.copies
+        self.messages += len(messages)
+        return len(messages)
 
     async def flush(self) -> None:
         """Wait until the server has acknowledged every queued message."""
@@ -221,6 +244,8 @@ class Delivery:
     published_s: float = math.nan
     #: each report's status in this partition (:mod:`.region`: 0 owned, 1 ghost, 2 leave)
     status: npt.NDArray[np.int8] | None = None
+    #: when this process received it (epoch s)
+    fetched_s: float = math.nan
 
     async def ack(self, *, wait: bool = True) -> None:
         """Tell the server this message is handled (waits for its confirmation unless
@@ -233,7 +258,14 @@ class Delivery:
 
 
 class PartitionConsumer:
-    """The durable pull consumer of one partition; resumes after its last acked message."""
+    """The durable consumer of one partition; resumes after its last acked message.
+
+    A push consumer: the server sends the partition's messages as they are stored, at most
+    :data:`WINDOW` unacknowledged at a time (so a busy worker is sent no more, and memory is
+    bounded), to a subscription of this process. A pull consumer would cost a request and
+    its reply per fetch, through an event loop busy stepping the monitor: tens of ms a
+    message at a steady load.
+    """
 
     def __init__(self, js: Any, config: StreamConfig, partition: int) -> None:
         if not 0 <= partition < config.partitions:
@@ -262,11 +294,16 @@ class PartitionConsumer:
             start = max(1, start_seq)
         self.resumed_from = start
         ccfg = ConsumerConfig(durable_name=name, filter_subject=cfg.subject(self.partition),
-                              ack_policy=AckPolicy.EXPLICIT, ack_wait=60.0,
-                              max_ack_pending=4096, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                              deliver_subject=f"_DELIVER.{cfg.stream}.{self.partition}."
+                                              f"{secrets.token_hex(8)}",
+                              ack_policy=AckPolicy.EXPLICIT, ack_wait=ACK_WAIT_S,
+                              max_ack_pending=WINDOW,
+                              deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                               opt_start_seq=start)
+        # listen first: the server sends as soon as the consumer exists
+        self._sub = await self.js.subscribe_bind(stream=cfg.stream, config=ccfg, consumer=name,
+                                                 manual_ack=True)
         await self.js.add_consumer(cfg.stream, ccfg)
-        self._sub = await self.js.pull_subscribe_bind(durable=name, stream=cfg.stream)
         return self
 
     async def fetch(self, max_messages: int = 32, timeout: float = 1.0) -> list[Delivery]:
@@ -275,24 +312,22 @@ class PartitionConsumer:
 
         if self._sub is None:
             await self.open()
-        timeouts = (TimeoutError, nats.errors.TimeoutError)  # nats-py raises either
-        # a pull of n messages lingers until it has n or times out: wait for one message
-        # only, then take what else is there already (a no-wait pull that lingers at most
-        # AFTER_FIRST_S); a partition with a message every 10 ms is not held for 16 of them
+        sub = self._sub
         try:
-            msgs = await self._sub.fetch(batch=1, timeout=timeout)
-        except timeouts:
+            msgs = [await sub.next_msg(timeout=timeout)]
+        except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either
             return []
-        if max_messages > 1:
-            with contextlib.suppress(*timeouts):
-                msgs += await self._sub.fetch(batch=max_messages - 1, timeout=AFTER_FIRST_S)
+        while len(msgs) < max_messages and sub.pending_msgs > 0:  # there already
+            msgs.append(await sub.next_msg(timeout=timeout))
         out = []
+        got_s = time.time()
         for m in msgs:
             meta = m.metadata
             batch, status = decode_message(m.data)
             out.append(Delivery(batch, self.partition, meta.sequence.stream,
                                 meta.num_delivered > 1, m, meta.timestamp.timestamp(),
-                                status if self.config.partition_by == "region" else None))
+                                status if self.config.partition_by == "region" else None,
+                                got_s))
         return out
 
     async def deliveries(self, *, max_messages: int = 32, idle_timeout: float | None = None,

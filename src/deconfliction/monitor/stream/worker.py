@@ -39,6 +39,7 @@ import pickle
 import signal
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ CRASH_FILE_ENV = "DECONFLICTION_WORKER_CRASH_FILE"
 FETCH = 16
 #: the longest a stepped message waits for its alerts' commit (under load: a commit then
 #: holds every alert stepped since the last one)
-COMMIT_EVERY_S = 0.020
+COMMIT_EVERY_S = 0.010
 
 
 def partitions_of(worker: int, workers: int, partitions: int) -> list[int]:
@@ -160,6 +161,8 @@ class _Stepped:
     part: _Partition
     delivery: Delivery
     alerts: list[Event]
+    #: when it was stepped (epoch s)
+    stepped_s: float
 
 
 def _step(part: _Partition, service: Any, d: Delivery) -> _Stepped | None:
@@ -169,19 +172,21 @@ def _step(part: _Partition, service: Any, d: Delivery) -> _Stepped | None:
     alerts = alerts_of(part.live.step(service, d.batch, d.status))
     part.seq = d.stream_seq
     # a replayed message whose alerts are already written updates the state only
-    return _Stepped(part, d, alerts if d.stream_seq > part.offset else [])
+    return _Stepped(part, d, alerts if d.stream_seq > part.offset else [], time.time())
 
 
 async def _commit(stepped: list[_Stepped], service: Any, stream: str) -> None:
-    """The alerts of ``stepped`` and each partition's offset in one transaction, then the
-    acks (a crash in between: the messages come again and alert nothing twice)."""
+    """The alerts of ``stepped`` and each partition's offset in one transaction (in a
+    thread: the event loop goes on receiving and stepping), then the acks (a crash in
+    between: the messages come again and alert nothing twice)."""
     batches: dict[int, tuple[int, list[Event]]] = {}
     for s in stepped:
         if s.alerts:
             _, alerts = batches.get(s.part.partition, (0, []))
             batches[s.part.partition] = (s.delivery.stream_seq, alerts + s.alerts)
+    started_s = time.time()
     if batches:
-        service.alert_once(stream, batches)
+        await asyncio.to_thread(service.alert_once, stream, batches)
         for s in stepped:
             if s.alerts:
                 s.part.offset = s.delivery.stream_seq
@@ -194,8 +199,14 @@ async def _commit(stepped: list[_Stepped], service: Any, stream: str) -> None:
             part.stats.write(json.dumps({
                 "p": part.partition, "seq": s.delivery.stream_seq,
                 "reports": len(s.delivery.batch), "alerts": len(s.alerts),
-                "published_s": s.delivery.published_s, "done_s": done_s}) + "\n")
-    for part in {id(s.part): s.part for s in stepped}.values():
+                "published_s": s.delivery.published_s, "fetched_s": s.delivery.fetched_s,
+                "stepped_s": s.stepped_s, "commit_s": started_s, "done_s": done_s}) + "\n")
+
+
+def _snapshots(parts: Iterable[_Partition]) -> None:
+    """Save the partitions whose snapshot is due; only when every message stepped is
+    committed (a snapshot past an uncommitted message would lose its alerts)."""
+    for part in parts:
         if (part.settings.snapshot_every_s >= 0
                 and time.monotonic() - part.saved_at >= part.settings.snapshot_every_s):
             part.save()
@@ -218,35 +229,47 @@ async def _fetch(part: _Partition, js: Any, queue: asyncio.Queue[_Fetched],
         await consumer.close()
 
 
-async def _work(service: Any, stream: str, queue: asyncio.Queue[_Fetched],
-                stop: asyncio.Event) -> None:
+async def _work(service: Any, stream: str, parts: list[_Partition],
+                queue: asyncio.Queue[_Fetched], stop: asyncio.Event) -> None:
     """Step what the partitions fetched, in each partition's order; write the alerts of
-    everything stepped in one transaction at most every :data:`COMMIT_EVERY_S` (and when
-    nothing more is waiting), then ack it."""
+    everything stepped since the last commit in one transaction when the oldest has waited
+    :data:`COMMIT_EVERY_S` or nothing more is waiting (one commit at a time, while the next
+    messages are stepped), then ack them."""
     loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        try:
-            first = await asyncio.wait_for(queue.get(), 0.5)
-        except TimeoutError:
-            continue
-        pending = [first]
-        stepped: list[_Stepped] = []
-        started = loop.time()
-        while pending:
-            part, deliveries = pending.pop(0)
+    writing: asyncio.Task[None] | None = None
+    stepped: list[_Stepped] = []
+    oldest = 0.0
+    got: _Fetched | None = None  # taken off the queue, not stepped yet
+    while True:
+        if writing is not None and writing.done():
+            writing.result()  # its error, if any, stops the worker (nothing is acked)
+            writing = None
+        waiting = got is not None or not queue.empty()
+        if writing is None and stepped and (not waiting
+                                            or loop.time() - oldest >= COMMIT_EVERY_S):
+            writing = asyncio.create_task(_commit(stepped, service, stream))
+            stepped = []
+        if writing is None and not stepped:
+            _snapshots(parts)
+            if stop.is_set() and not waiting:
+                return
+        if waiting:
+            part, deliveries = got if got is not None else queue.get_nowait()
+            got = None
             for d in deliveries:
                 s = _step(part, service, d)
                 if s is None:
                     await d.ack(wait=False)
-                else:
-                    stepped.append(s)
-            if loop.time() - started >= COMMIT_EVERY_S:
-                await _commit(stepped, service, stream)
-                stepped, started = [], loop.time()
-            await asyncio.sleep(0)  # let the fetchers (and the NATS client) run
-            while not queue.empty():
-                pending.append(queue.get_nowait())
-        await _commit(stepped, service, stream)
+                    continue
+                if not stepped:
+                    oldest = loop.time()
+                stepped.append(s)
+            await asyncio.sleep(0)  # let the NATS client (and the commit) run
+        elif writing is not None:
+            await asyncio.wait({writing}, timeout=0.001)  # or until a message comes
+        elif not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                got = await asyncio.wait_for(queue.get(), 0.5)
 
 
 def _warm_up(live: LiveMonitor) -> None:
@@ -304,7 +327,7 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
         queue: asyncio.Queue[_Fetched] = asyncio.Queue(maxsize=2 * len(parts))
         fetchers = [asyncio.create_task(_fetch(part, js, queue, stop)) for part in parts]
         try:
-            await _work(service, cfg.stream, queue, stop)
+            await _work(service, cfg.stream, parts, queue, stop)
         finally:
             stop.set()
             await asyncio.gather(*fetchers, return_exceptions=True)
