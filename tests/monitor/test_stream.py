@@ -27,6 +27,7 @@ from deconfliction.monitor.stream import (
     ensure_stream,
     partition_of,
 )
+from deconfliction.monitor.stream.jetstream import DeliveryGapError
 
 FIELDS = TrackBatch.__dataclass_fields__
 
@@ -217,3 +218,35 @@ def test_a_large_stream_arrives_whole(nats_url: str) -> None:
     rate = n / (t2 - t0)
     print(f"\nstream: publish {n / (t1 - t0):,.0f}/s, consume {n / (t2 - t1):,.0f}/s, "
           f"end to end {rate:,.0f} reports/s")
+
+
+def test_a_delivery_lost_on_the_way_is_noticed_and_the_consumer_reopens_in_order(
+        nats_url: str) -> None:
+    cfg = config(partitions=1, max_reports_per_message=100)
+    asyncio.run(_publish(nats_url, cfg, [make_batch(500)]))  # 5 messages
+
+    async def run() -> list[int]:
+        nc = await nats.connect(nats_url)
+        try:
+            c = await PartitionConsumer(nc.jetstream(), cfg, 0).open()
+            (first,) = await c.fetch(1)
+            assert first.stream_seq == 1
+            sub = c._sub  # simulate the connection losing message 2 (the server sent it)
+            deadline = time.monotonic() + 5
+            while sub.pending_msgs < 4 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            sub._sub._pending_queue.get_nowait()
+            with pytest.raises(DeliveryGapError):
+                await c.fetch(10)
+            await c.open(start_seq=2)  # where the messages received in order left off
+            seqs: list[int] = []
+            while len(seqs) < 4:
+                got = await c.fetch(10)
+                assert got
+                seqs += [d.stream_seq for d in got]
+            await c.close()
+            return seqs
+        finally:
+            await nc.close()
+
+    assert asyncio.run(run()) == [2, 3, 4, 5]

@@ -62,15 +62,17 @@ from deconfliction.monitor.stream.region import (
     region_status,
 )
 
-__all__ = ["PARTITION_BY", "Delivery", "Encoded", "PartitionConsumer", "StreamConfig",
-           "TrackPublisher", "ensure_stream"]
+__all__ = ["PARTITION_BY", "Delivery", "DeliveryGapError", "Encoded", "PartitionConsumer",
+           "StreamConfig", "TrackPublisher", "ensure_stream"]
 
 
 #: the partitioning modes (:attr:`StreamConfig.partition_by`)
 PARTITION_BY = ("region", "track")
 
-#: the most messages of a partition sent to its worker and not yet acknowledged
-WINDOW = 64
+#: the most messages of a partition sent to its worker and not yet acknowledged (at most
+#: 8 x 8,192 reports, ~5 MB: far below what the server buffers for a client before it drops
+#: the connection as a slow consumer)
+WINDOW = 8
 #: a message not acknowledged this long after its delivery is sent again
 ACK_WAIT_S = 60.0
 
@@ -257,6 +259,11 @@ class Delivery:
             await self._msg.ack()
 
 
+class DeliveryGapError(Exception):
+    """Deliveries of a partition were lost on the way: reopen the consumer where the last
+    message received in order left off (:meth:`PartitionConsumer.open`)."""
+
+
 class PartitionConsumer:
     """The durable consumer of one partition; resumes after its last acked message.
 
@@ -275,6 +282,7 @@ class PartitionConsumer:
         self.partition = partition
         self.resumed_from = 1
         self._sub: Any = None
+        self._delivered = 0  # the consumer sequence of the last delivery
 
     async def open(self, start_seq: int | None = None) -> PartitionConsumer:
         """(Re)create the durable consumer to start right after the last acked message, or
@@ -300,6 +308,8 @@ class PartitionConsumer:
                               max_ack_pending=WINDOW,
                               deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                               opt_start_seq=start)
+        await self.close()
+        self._delivered = 0
         # listen first: the server sends as soon as the consumer exists
         self._sub = await self.js.subscribe_bind(stream=cfg.stream, config=ccfg, consumer=name,
                                                  manual_ack=True)
@@ -323,6 +333,13 @@ class PartitionConsumer:
         got_s = time.time()
         for m in msgs:
             meta = m.metadata
+            # every delivery of this consumer (redeliveries too) has the next consumer
+            # sequence: a jump means some were lost on the way (a dropped connection), and
+            # those would come again only after later ones; the caller reopens
+            if self._delivered and meta.sequence.consumer != self._delivered + 1:
+                raise DeliveryGapError(f"partition {self.partition}: delivery "
+                                  f"{meta.sequence.consumer} after {self._delivered}")
+            self._delivered = meta.sequence.consumer
             batch, status = decode_message(m.data)
             out.append(Delivery(batch, self.partition, meta.sequence.stream,
                                 meta.num_delivered > 1, m, meta.timestamp.timestamp(),

@@ -33,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import json
+import math
 import os
 import pickle
 import signal
@@ -51,6 +53,7 @@ from deconfliction.monitor.live import LiveMonitor
 from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.stream.jetstream import (
     Delivery,
+    DeliveryGapError,
     PartitionConsumer,
     StreamConfig,
     ensure_stream,
@@ -66,6 +69,10 @@ FETCH = 16
 #: the longest a stepped message waits for its alerts' commit (under load: a commit then
 #: holds every alert stepped since the last one)
 COMMIT_EVERY_S = 0.010
+#: the most messages stepped ahead of the commit being written (their alerts wait in memory)
+MAX_UNCOMMITTED = 16
+#: how often the survivors of the young garbage collections are frozen (:func:`gc.freeze`)
+GC_FREEZE_S = 5.0
 
 
 def partitions_of(worker: int, workers: int, partitions: int) -> list[int]:
@@ -217,13 +224,23 @@ _Fetched = tuple[_Partition, list[Delivery]]
 
 async def _fetch(part: _Partition, js: Any, queue: asyncio.Queue[_Fetched],
                  stop: asyncio.Event) -> None:
-    """Move the partition's messages into ``queue`` (bounded: a busy worker fetches less)."""
+    """Move the partition's messages into ``queue``, in order and without a gap (bounded:
+    a busy worker takes less)."""
     consumer = PartitionConsumer(js, part.settings.stream, part.partition)
     await consumer.open(start_seq=part.seq + 1)
+    queued = part.seq  # the last message put in the queue
     try:
         while not stop.is_set():
-            got = await consumer.fetch(FETCH, timeout=0.5)
+            try:
+                got = await consumer.fetch(FETCH, timeout=0.5)
+            except DeliveryGapError as gap:
+                print(f"monitor worker: {gap}: resuming after message {queued}",
+                      file=sys.stderr, flush=True)
+                await consumer.open(start_seq=queued + 1)
+                continue
+            got = [d for d in got if d.stream_seq > queued]  # again after a reopen
             if got:
+                queued = got[-1].stream_seq
                 await queue.put((part, got))
     finally:
         await consumer.close()
@@ -240,6 +257,7 @@ async def _work(service: Any, stream: str, parts: list[_Partition],
     stepped: list[_Stepped] = []
     oldest = 0.0
     got: _Fetched | None = None  # taken off the queue, not stepped yet
+    frozen = -math.inf
     while True:
         if writing is not None and writing.done():
             writing.result()  # its error, if any, stops the worker (nothing is acked)
@@ -249,11 +267,19 @@ async def _work(service: Any, stream: str, parts: list[_Partition],
                                             or loop.time() - oldest >= COMMIT_EVERY_S):
             writing = asyncio.create_task(_commit(stepped, service, stream))
             stepped = []
+        if loop.time() - frozen >= GC_FREEZE_S:
+            # a full collection walks every tracked object (the objects, the tracks: 100 ms
+            # and more, every stage of every message waits); freeze what survived the young
+            # ones (as ``serve`` does)
+            gc.freeze()
+            frozen = loop.time()
         if writing is None and not stepped:
             _snapshots(parts)
             if stop.is_set() and not waiting:
                 return
-        if waiting:
+        if waiting and writing is not None and len(stepped) >= MAX_UNCOMMITTED:
+            await asyncio.wait({writing})  # a storm: step no further ahead of the commits
+        elif waiting:
             part, deliveries = got if got is not None else queue.get_nowait()
             got = None
             for d in deliveries:
