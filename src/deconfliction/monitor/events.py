@@ -110,11 +110,15 @@ class Event:
 
     def to_dict(self) -> dict[str, object]:
         """The event as plain JSON-ready values (``nan`` altitudes become ``None``)."""
-        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        out: dict[str, object] = {name: getattr(self, name) for name in _EVENT_FIELDS}
         out["details"] = dict(self.details)
         if out["alt_m"] != out["alt_m"]:
             out["alt_m"] = None
         return out
+
+
+#: the fields of :class:`Event`, in order (``fields()`` is slow on every alert of a storm)
+_EVENT_FIELDS = tuple(f.name for f in fields(Event))
 
 
 @dataclass(slots=True)
