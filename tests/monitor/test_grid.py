@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
 from pyproj import Geod
 
+from deconfliction.core.bounds import bbox_of
 from deconfliction.core.errors import NotFoundError, ValidationError
 from deconfliction.core.objects import Operation, OperationState, Zone
 from deconfliction.core.outline import Circle, Corridor, Outline, Polygon
 from deconfliction.core.timeinterval import TimeInterval
 from deconfliction.core.volume import Volume4D
 from deconfliction.monitor import ZoneGrid
+from deconfliction.monitor.grid import _cell_ranges
 
 GEOD = Geod(ellps="WGS84")
 T = datetime(2018, 9, 10, tzinfo=UTC)
@@ -174,3 +178,37 @@ def test_cell_size_does_not_change_answers(cell_deg: float) -> None:
     base = ZoneGrid(zones, cell_deg=1.0).classify(lat, lon, alt, t)
     got = ZoneGrid(zones, cell_deg=cell_deg).classify(lat, lon, alt, t)
     assert np.array_equal(base[0], got[0]) and np.array_equal(base[1], got[1])
+
+
+def _cell_ranges_reference(rows: Any, cell_deg: float, nx: int, ny: int
+                           ) -> set[tuple[int, int, int]]:
+    """Every (row, iy, ix) the plain way: each box part's cells, one by one."""
+    out = set()
+    for r in np.nonzero(rows.alive)[0]:
+        box = bbox_of(rows.outline(int(r)), rows.info(int(r)).buffer_m)
+        for lon0, lat0, lon1, lat1 in box.parts():
+            y0 = max(0, math.floor((lat0 + 90.0) / cell_deg) - 1)
+            y1 = min(ny - 1, math.floor((lat1 + 90.0) / cell_deg) + 1)
+            x0 = math.floor((lon0 + 180.0) / cell_deg) - 1
+            x1 = math.floor((lon1 + 180.0) / cell_deg) + 1
+            xs = range(nx) if x1 - x0 + 1 >= nx else [x % nx for x in range(x0, x1 + 1)]
+            out |= {(int(r), y, x) for y in range(y0, y1 + 1) for x in xs}
+    return out
+
+
+@pytest.mark.parametrize("cell_deg", [0.1, 1.0, 5.0])
+def test_cell_ranges_cover_each_box_once_across_the_antimeridian(cell_deg: float) -> None:
+    zones = [_zone(Circle(33.5, 38.6, 55_000.0), zid="tanf"),
+             _zone(Circle(10.0, 179.95, 20_000.0), zid="east"),  # both sides of 180
+             _zone(Circle(-20.0, -179.99, 5_000.0), buffer_m=3_000.0, zid="west"),
+             _zone(Circle(85.0, 0.0, 900_000.0), zid="polar"),  # every column
+             _zone(Polygon(((0.0, 170.0), (0.0, -170.0), (5.0, -170.0), (5.0, 170.0))),
+                   zid="strip")]
+    grid = ZoneGrid(zones, cell_deg=cell_deg)
+    grid.build()
+    rows = grid._rows
+    nx, ny = round(360.0 / cell_deg), round(180.0 / cell_deg)
+    r, y, x = _cell_ranges(rows, cell_deg, nx, ny)
+    got = list(zip(r.tolist(), y.tolist(), x.tolist(), strict=True))
+    assert len(got) == len(set(got))  # each (row, cell) once
+    assert set(got) == _cell_ranges_reference(rows, cell_deg, nx, ny)

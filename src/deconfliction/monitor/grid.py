@@ -45,7 +45,6 @@ rebuilds it (zones change rarely compared with reports).
 from __future__ import annotations
 
 import copy
-import math
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -249,27 +248,41 @@ class ZoneGrid:
 
 def _cell_ranges(rows: VolumeRows, cell_deg: float, nx: int, ny: int,
                  ) -> tuple[IntArray, IntArray, IntArray]:
-    """Every (row, cell row iy, cell column ix) whose cell meets the row's grown box."""
-    out_r, out_y, out_x = [], [], []
+    """Every (row, cell row iy, cell column ix) whose cell meets the row's grown box: per
+    part of a box, its cell rows in order, each with its columns in increasing order."""
+    part_r: list[int] = []
+    boxes: list[tuple[float, float, float, float]] = []
     for r in np.nonzero(rows.alive)[0]:
         info = rows.info(int(r))
-        box = bbox_of(rows.outline(int(r)), info.buffer_m)
-        for lon0, lat0, lon1, lat1 in box.parts():
-            y0 = max(0, math.floor((lat0 + 90.0) / cell_deg) - 1)
-            y1 = min(ny - 1, math.floor((lat1 + 90.0) / cell_deg) + 1)
-            x0 = math.floor((lon0 + 180.0) / cell_deg) - 1
-            x1 = math.floor((lon1 + 180.0) / cell_deg) + 1
-            if x1 - x0 + 1 >= nx:
-                x0, x1 = 0, nx - 1
-            ys, xs = np.arange(y0, y1 + 1), np.arange(x0, x1 + 1) % nx
-            yy, xx = np.meshgrid(ys, np.unique(xs), indexing="ij")
-            out_y.append(yy.ravel())
-            out_x.append(xx.ravel())
-            out_r.append(np.full(yy.size, r))
-    if not out_r:
+        for box in bbox_of(rows.outline(int(r)), info.buffer_m).parts():
+            part_r.append(int(r))
+            boxes.append(box)
+    if not part_r:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z
-    r_all, y_all, x_all = (np.concatenate(a).astype(np.int64) for a in (out_r, out_y, out_x))
+    b = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+    y0 = np.maximum(0, np.floor((b[:, 1] + 90.0) / cell_deg).astype(np.int64) - 1)
+    y1 = np.minimum(ny - 1, np.floor((b[:, 3] + 90.0) / cell_deg).astype(np.int64) + 1)
+    x0 = np.floor((b[:, 0] + 180.0) / cell_deg).astype(np.int64) - 1
+    x1 = np.floor((b[:, 2] + 180.0) / cell_deg).astype(np.int64) + 1
+    full = x1 - x0 + 1 >= nx
+    x0, x1 = np.where(full, 0, x0), np.where(full, nx - 1, x1)
+    # the columns x0..x1 modulo nx, in increasing order: [0, low) then [high, nx) when the
+    # range wraps, else [x0, x1]
+    wraps = (x0 < 0) | (x1 >= nx)
+    low = np.where(x0 < 0, x1 + 1, x1 - nx + 1)
+    high = np.where(x0 < 0, x0 + nx, x0)
+    width = x1 - x0 + 1
+    height = y1 - y0 + 1
+    count = height * width
+    pi = np.repeat(np.arange(len(part_r)), count)  # the part of each (row, cell)
+    k = np.arange(pi.size) - np.repeat(np.cumsum(count) - count, count)
+    w = width[pi]
+    xi = k % w
+    y_all = y0[pi] + k // w
+    x_all = np.where(wraps[pi], np.where(xi < low[pi], xi, high[pi] + xi - low[pi]),
+                     x0[pi] + xi)
+    r_all = np.asarray(part_r, dtype=np.int64)[pi]
     # a row's parts may share cells (both sides of the antimeridian): keep each pair once
     key = (r_all * ny + y_all) * nx + x_all
     _, first = np.unique(key, return_index=True)
