@@ -107,3 +107,21 @@ def test_a_storm_is_split_into_messages_of_at_most_the_limit(tmp_path: Any) -> N
         assert set(got.values()) == {1}
     finally:
         service.store.close()
+
+
+def test_a_service_without_its_conflict_index_builds_it_when_first_needed(
+        tmp_path: Any) -> None:
+    path = tmp_path / "s.db"
+    full = Service(open_store(path))
+    lazy = Service(open_store(path), conflict_index=False)  # as a monitor worker opens it
+    try:
+        load_attanf(full)  # written by the other process: the lazy one catches up
+        lazy.alert(_found()[:2])  # alerts never need the index
+        assert lazy._index is None
+        for obj in attanf_objects():
+            assert lazy.check(obj) == full.check(obj)
+        assert lazy._index is not None
+        assert any(lazy.check(obj) for obj in attanf_objects())  # not vacuous
+    finally:
+        full.store.close()
+        lazy.store.close()

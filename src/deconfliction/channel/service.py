@@ -137,12 +137,17 @@ def check_object_id(obj_id: str) -> None:
 class Service:
     """Zones, operations, parties, the channel and the ledger, over one store."""
 
-    def __init__(self, store: SqlStore, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, store: SqlStore, *, clock: Callable[[], datetime] = utc_now,
+                 conflict_index: bool = True) -> None:
+        """``conflict_index=False``: the conflict index of the stored objects is built on
+        first use, not now (a monitor worker, which only writes alerts, never builds it)."""
         self.store = store
         self.clock = clock
         self.wakeups = Wakeups()
         self._lock = threading.RLock()
-        self._index = ConflictIndex()
+        #: the stored objects' conflict index (``None``: not built yet, see
+        #: :meth:`_conflicts_index`)
+        self._index: ConflictIndex | None = ConflictIndex() if conflict_index else None
         self._interests = ConflictIndex()
         self._rows: dict[str, ObjectRow] = {}
         self._parties: dict[str, PartyProfile] = {}
@@ -291,10 +296,12 @@ class Service:
         self._objects_gen += 1
         if row.obj is None:
             self._rows.pop(row.id, None)
-            self._index.remove(row.id)
+            if self._index is not None:
+                self._index.remove(row.id)
         else:
             self._rows[row.id] = row
-            self._index.add(row.obj)
+            if self._index is not None:
+                self._index.add(row.obj)
 
     def _interest_zones(self) -> Iterator[Zone]:
         for p in self._parties.values():
@@ -327,22 +334,37 @@ class Service:
             self._rows[obj.id] = ObjectRow(
                 obj.id, "zone" if isinstance(obj, Zone) else "operation", obj, pending.seq,
                 shared, "")
-            self._index.add(obj)
+            if self._index is not None:
+                self._index.add(obj)
         for obj_id in pending.removed[removed_from:]:
             if undo is not None:
                 undo.append((obj_id, self._rows.get(obj_id)))
             self._rows.pop(obj_id, None)
-            self._index.remove(obj_id)
+            if self._index is not None:
+                self._index.remove(obj_id)
 
     def _undo(self, undo: list[tuple[str, ObjectRow | None]]) -> None:
         self._objects_gen += 1
         for obj_id, old in reversed(undo):
             if old is None or old.obj is None:
                 self._rows.pop(obj_id, None)
-                self._index.remove(obj_id)
+                if self._index is not None:
+                    self._index.remove(obj_id)
             else:
                 self._rows[obj_id] = old
-                self._index.add(old.obj)
+                if self._index is not None:
+                    self._index.add(old.obj)
+
+    def _conflicts_index(self) -> ConflictIndex:
+        """The stored objects' conflict index, built from memory now if it was not."""
+        with self._lock:
+            if self._index is None:
+                index = ConflictIndex()
+                for row in self._rows.values():
+                    if row.obj is not None:
+                        index.add(row.obj)
+                self._index = index
+            return self._index
 
     def _run_batch(self, jobs: list[Job[Any]]) -> None:
         """Decide ``jobs`` in order in one transaction; each sees the ones accepted before
@@ -582,7 +604,7 @@ class Service:
                 drafts = ConflictIndex(r.obj.transition(OperationState.PROPOSED) for r in rows
                                        if isinstance(r.obj, Operation) and not r.obj.binding
                                        and r.obj.state is OperationState.DRAFT)
-                hits = {c.b_id for c in _all_meeting(self._index, near)}
+                hits = {c.b_id for c in _all_meeting(self._conflicts_index(), near)}
                 hits |= {c.b_id for c in _all_meeting(drafts, near)}
         out = []
         for r in sorted(rows, key=lambda r: r.id):
@@ -622,7 +644,7 @@ class Service:
                     isinstance(obj, Operation) and who.party in obj.participants
                 ):
                     continue
-                for c in self._index.check(obj):
+                for c in self._conflicts_index().check(obj):
                     key = min((c.a_id, c.a_volume, c.b_id, c.b_volume),
                               (c.b_id, c.b_volume, c.a_id, c.a_volume))
                     if key in seen:
@@ -637,7 +659,7 @@ class Service:
         """The conflicts ``obj`` would have with what is stored now (nothing is written)."""
         with self._lock, self.store.write() as tx:
             self._sync(tx)
-            return self._index.check(obj)
+            return self._conflicts_index().check(obj)
 
     # -- writing objects --------------------------------------------------------------------
 
@@ -768,9 +790,9 @@ class Service:
                     shared = current.shared_with
             # one spatial query for both checks (and the caller's, if it made one)
             shared_lookups: Prepared = {} if prepared is None else prepared
-            conflicts = self._index.check(obj, prepared=shared_lookups)
+            conflicts = self._conflicts_index().check(obj, prepared=shared_lookups)
             binding = isinstance(obj, Zone) or obj.binding
-            meeting = _all_meeting(self._index, obj, shared_lookups) if binding else []
+            meeting = _all_meeting(self._conflicts_index(), obj, shared_lookups) if binding else []
             if isinstance(obj, Operation) and binding:
                 missing = self._awareness(who, obj, seen or {}, meeting)
                 if missing:
@@ -1001,7 +1023,7 @@ class Service:
         first outside a job). ``prepared`` keeps the index lookups, for a :meth:`save_job`
         of ``probe`` in the same job to reuse."""
         with self._lock:
-            ids = sorted({c.b_id for c in _all_meeting(self._index, probe, prepared)}
+            ids = sorted({c.b_id for c in _all_meeting(self._conflicts_index(), probe, prepared)}
                          - {probe.id})
             return [r for i in ids if (r := self._rows.get(i)) is not None
                     and r.obj is not None]
