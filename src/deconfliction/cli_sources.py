@@ -37,26 +37,15 @@ async def publish_file(url: str, path: Path, *, fmt: str | None = None,
                        ) -> tuple[ReadStats, int]:
     """Read ``path`` and publish its reports to the stream at ``url`` (``config``, or one
     of ``partitions`` by region): (stats, messages)."""
-    import nats
-
-    from deconfliction.monitor.stream import StreamConfig, TrackPublisher, ensure_stream
+    from deconfliction.monitor.stream import StreamConfig, publish_batches
 
     cfg = config or StreamConfig(stream=stream, subject_prefix=subject_prefix,
                                  partitions=partitions)
     chosen = fmt or detect_format(path)  # before connecting: a bad name fails fast
     stats = ReadStats()
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, cfg)
-        pub = TrackPublisher(js, cfg)
-        for batch in read_file(path, chosen, options, stats,  # type: ignore[arg-type]
-                               base_time_s=base_time_s):
-            await pub.publish(batch)
-        await pub.flush()
-        return stats, pub.messages
-    finally:
-        await nc.close()
+    messages = await publish_batches(url, cfg, read_file(
+        path, chosen, options, stats, base_time_s=base_time_s))  # type: ignore[arg-type]
+    return stats, messages
 
 
 def register(app: typer.Typer) -> None:

@@ -21,11 +21,10 @@ from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.stream import (
     PartitionConsumer,
     StreamConfig,
-    TrackPublisher,
     decode_batch,
     encode_batch,
-    ensure_stream,
     partition_of,
+    publish_batches,
 )
 from deconfliction.monitor.stream.jetstream import DeliveryGapError
 
@@ -93,20 +92,6 @@ def test_partitions_are_stable_and_spread() -> None:
 # -- through nats-server --------------------------------------------------------------------
 
 
-async def _publish(url: str, cfg: StreamConfig, batches: list[TrackBatch]) -> int:
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, cfg)
-        pub = TrackPublisher(js, cfg)
-        for b in batches:
-            await pub.publish(b)
-        await pub.flush()
-        return pub.messages
-    finally:
-        await nc.close()
-
-
 async def _drain(url: str, cfg: StreamConfig, partitions: list[int], ack: bool = True
                  ) -> dict[int, list[tuple[int, TrackBatch]]]:
     nc = await nats.connect(url)
@@ -132,7 +117,7 @@ async def _drain(url: str, cfg: StreamConfig, partitions: list[int], ack: bool =
 def test_round_trip_partitioned_in_order(nats_url: str) -> None:
     cfg = config(partitions=3, max_reports_per_message=700)
     batches = [make_batch(2000, seed=s, t0=1.7e9 + s * 10) for s in range(3)]
-    messages = asyncio.run(_publish(nats_url, cfg, batches))
+    messages = asyncio.run(publish_batches(nats_url, cfg, batches))
     assert messages >= 9  # 3 batches x 3 partitions, some split at 700 reports
     got = asyncio.run(_drain(nats_url, cfg, [0, 1, 2]))
     sent = TrackBatch.concat(batches)
@@ -148,17 +133,17 @@ def test_round_trip_partitioned_in_order(nats_url: str) -> None:
 
 def test_acked_messages_are_not_delivered_again(nats_url: str) -> None:
     cfg = config(partitions=1, max_reports_per_message=100)
-    asyncio.run(_publish(nats_url, cfg, [make_batch(1000)]))
+    asyncio.run(publish_batches(nats_url, cfg, [make_batch(1000)]))
     first = asyncio.run(_drain(nats_url, cfg, [0]))
     assert sum(len(b) for _, b in first[0]) == 1000
-    asyncio.run(_publish(nats_url, cfg, [make_batch(300, seed=9)]))
+    asyncio.run(publish_batches(nats_url, cfg, [make_batch(300, seed=9)]))
     second = asyncio.run(_drain(nats_url, cfg, [0]))  # a new process: only the new messages
     assert [s for s, _ in second[0]] == [11, 12, 13]
 
 
 def test_unacked_messages_come_back(nats_url: str) -> None:
     cfg = config(partitions=1, max_reports_per_message=100)
-    asyncio.run(_publish(nats_url, cfg, [make_batch(500)]))
+    asyncio.run(publish_batches(nats_url, cfg, [make_batch(500)]))
     unacked = asyncio.run(_drain(nats_url, cfg, [0], ack=False))
     again = asyncio.run(_drain(nats_url, cfg, [0]))  # at once, not after the ack wait
     assert [s for s, _ in again[0]] == [s for s, _ in unacked[0]] == [1, 2, 3, 4, 5]
@@ -167,7 +152,7 @@ def test_unacked_messages_come_back(nats_url: str) -> None:
 def test_killed_worker_resumes_after_its_last_ack(nats_url: str) -> None:
     cfg = config(partitions=2, max_reports_per_message=50)  # as stream_worker.py has it
     sent = make_batch(2000, tracks=50)
-    asyncio.run(_publish(nats_url, cfg, [sent]))
+    asyncio.run(publish_batches(nats_url, cfg, [sent]))
     worker = Path(__file__).with_name("stream_worker.py")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, str(worker), nats_url, cfg.stream, "4"],
@@ -210,7 +195,7 @@ def test_a_large_stream_arrives_whole(nats_url: str) -> None:
     sent = make_batch(n, tracks=10_000)
     chunks = [sent.take(np.arange(s, min(n, s + 50_000))) for s in range(0, n, 50_000)]
     t0 = time.perf_counter()
-    asyncio.run(_publish(nats_url, cfg, chunks))
+    asyncio.run(publish_batches(nats_url, cfg, chunks))
     t1 = time.perf_counter()
     got = asyncio.run(_drain(nats_url, cfg, [0, 1, 2, 3]))
     t2 = time.perf_counter() - 0.3  # the idle timeout that ends the drain
@@ -223,7 +208,7 @@ def test_a_large_stream_arrives_whole(nats_url: str) -> None:
 def test_a_delivery_lost_on_the_way_is_noticed_and_the_consumer_reopens_in_order(
         nats_url: str) -> None:
     cfg = config(partitions=1, max_reports_per_message=100)
-    asyncio.run(_publish(nats_url, cfg, [make_batch(500)]))  # 5 messages
+    asyncio.run(publish_batches(nats_url, cfg, [make_batch(500)]))  # 5 messages
 
     async def run() -> list[int]:
         nc = await nats.connect(nats_url)

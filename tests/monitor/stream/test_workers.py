@@ -32,7 +32,7 @@ from deconfliction.monitor.events import Event, MonitorConfig
 from deconfliction.monitor.live import LiveMonitor
 from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.simulate import attanf_legs, attanf_tracks
-from deconfliction.monitor.stream import StreamConfig, TrackPublisher, ensure_stream
+from deconfliction.monitor.stream import StreamConfig, publish_batches
 from deconfliction.monitor.stream.region import NONE
 from deconfliction.monitor.stream.supervisor import Supervisor
 from deconfliction.monitor.stream.worker import CRASH_FILE_ENV, WorkerSettings, partitions_of
@@ -76,16 +76,7 @@ class Published:
 
 
 async def _publish(url: str, cfg: StreamConfig, batches: list[TrackBatch]) -> Published:
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, cfg)
-        pub = TrackPublisher(js, cfg)
-        for b in batches:
-            await pub.publish(b)
-        await pub.flush()
-    finally:
-        await nc.close()
+    await publish_batches(url, cfg, batches)
     # the same split as TrackPublisher: per batch, partitions in order, reports in order
     out: dict[int, list[tuple[int, TrackBatch, np.ndarray | None]]] = {
         p: [] for p in range(cfg.partitions)}

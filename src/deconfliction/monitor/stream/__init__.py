@@ -23,7 +23,9 @@ from deconfliction.monitor.stream.jetstream import (
     StreamConfig,
     TrackPublisher,
     ensure_stream,
+    publish_batches,
 )
 
 __all__ = ["PARTITION_BY", "Delivery", "PartitionConsumer", "StreamConfig", "TrackPublisher",
-           "decode_batch", "decode_message", "encode_batch", "ensure_stream", "partition_of"]
+           "decode_batch", "decode_message", "encode_batch", "ensure_stream", "partition_of",
+           "publish_batches"]

@@ -42,7 +42,7 @@ import contextlib
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -63,7 +63,7 @@ from deconfliction.monitor.stream.region import (
 )
 
 __all__ = ["PARTITION_BY", "Delivery", "DeliveryGapError", "Encoded", "PartitionConsumer",
-           "StreamConfig", "TrackPublisher", "ensure_stream"]
+           "StreamConfig", "TrackPublisher", "ensure_stream", "publish_batches"]
 
 
 #: the partitioning modes (:attr:`StreamConfig.partition_by`)
@@ -163,6 +163,25 @@ async def ensure_stream(js: Any, config: StreamConfig) -> None:
                            storage=StorageType.FILE, retention=RetentionPolicy.LIMITS,
                            max_age=config.max_age_s)
     await js.add_stream(cfg)
+
+
+async def publish_batches(url: str, config: StreamConfig, batches: Iterable[TrackBatch]
+                          ) -> int:
+    """Publish ``batches`` to the stream at ``url`` (created if missing) and wait until the
+    server has stored them all; the messages sent."""
+    import nats
+
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, config)
+        pub = TrackPublisher(js, config)
+        for batch in batches:
+            await pub.publish(batch)
+        await pub.flush()
+        return pub.messages
+    finally:
+        await nc.close()
 
 
 class Encoded(NamedTuple):
