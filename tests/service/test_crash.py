@@ -58,13 +58,37 @@ class _Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def process_request(self, request: Any, client_address: Any) -> None:
+                with receiver.lock:
+                    receiver.open_connections += 1
+                super().process_request(request, client_address)
+
+            def shutdown_request(self, request: Any) -> None:
+                super().shutdown_request(request)
+                with receiver.lock:
+                    receiver.open_connections -= 1
+
+        self.open_connections = 0
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def count(self) -> int:
         with self.lock:
             return len(self.ids)
+
+    def settle(self, timeout_s: float = 30.0) -> None:
+        """Wait until every connection is closed and handled, for a while: what a killed
+        sender had already sent is then recorded (a request read just before the kill is
+        still in the handler's 2 ms when the sender's process is gone)."""
+        deadline = time.monotonic() + timeout_s
+        quiet = 0
+        while quiet < 5 and time.monotonic() < deadline:
+            with self.lock:
+                quiet = quiet + 1 if self.open_connections == 0 else 0
+            time.sleep(0.02)
+        assert quiet >= 5, "the receiver never settled"
 
     def snapshot(self) -> list[str]:
         with self.lock:
@@ -140,6 +164,7 @@ def test_sigkill_mid_burst_loses_nothing(tmp_path: Path) -> None:
             time.sleep(0.005)
         server.kill()
         writer.join(timeout=30)
+        receiver.settle()
         before_kill = receiver.snapshot()
         recorded = {m for m, (_, state) in _webhook_rows(url).items() if state == "delivered"}
         assert 0 < len(recorded) < OPERATIONS * RECIPIENTS  # killed mid-burst
