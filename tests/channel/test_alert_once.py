@@ -4,12 +4,15 @@ the alerts written together into one message per recipient."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from typing import Any
 
 from deconfliction.channel.alerts import ALERTS_PER_MESSAGE
+from deconfliction.channel.canonical import canonical_json
 from deconfliction.channel.service import Service
+from deconfliction.formats.records import message_to_dict
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import Event
 from deconfliction.monitor.simulate import alerts, attanf_objects, attanf_tracks
@@ -86,7 +89,17 @@ def test_alerts_written_together_are_one_message_per_recipient(store_url: str) -
                 assert m.deadline_at is not None and m.state.value == "pending"
                 if len(mine) > 1:
                     assert m.summary.startswith(f"{len(mine)} alerts (")
-        # the ledger holds each message with its events, and verifies
+        # the ledger holds each message with its events (encoded once, pasted into the
+        # hashed payload, the ledger row and the outbox row), and verifies
+        with service.store.read() as tx:
+            sent = {e["subject"]: e for e in tx.ledger_entries()
+                    if e["kind"] == "message.sent"}
+            for r in recipients:
+                (m,) = [m for _, m in tx.messages(recipient=r) if m.kind.value == "alert"]
+                entry = sent[m.id]
+                assert entry["payload"] == message_to_dict(m)
+                assert entry["payload_hash"] == hashlib.sha256(
+                    canonical_json(entry["payload"])).hexdigest()
         assert service.verify_ledger().ok
     finally:
         service.store.close()

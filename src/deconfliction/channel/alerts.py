@@ -21,6 +21,8 @@ order they were raised. The ledger entry of the message holds them all.
  ('russia', 'at-tanf', '2 alerts (2 enter): tracks rf1, rf2; at-tanf', 2)]
 >>> [d.summary for d in digests([ev("enter", "rf1", "russia", "coalition", "z")], {"russia"})]
 ['enter: track rf1 (russia), z']
+>>> out[0].events_json
+'[{"kind":"enter","track":"rf1"},{"kind":"enter","track":"rf2"}]'
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from deconfliction.channel.canonical import dumps_unchecked
 
 __all__ = ["ALERTS_PER_MESSAGE", "AlertEvent", "Digest", "digests"]
 
@@ -60,12 +64,15 @@ class AlertEvent(Protocol):
 
 @dataclass(frozen=True)
 class Digest:
-    """One alert message: its recipient, subject, summary and events (as plain dicts)."""
+    """One alert message: its recipient, subject, summary and events (as plain dicts, and
+    as their canonical JSON array: each event is encoded once, whichever messages list it).
+    """
 
     recipient: str
     subject: str | None
     summary: str
     events: list[dict[str, object]]
+    events_json: str
 
 
 def _about(e: AlertEvent) -> str:
@@ -102,7 +109,7 @@ def digests(events: Iterable[AlertEvent], known: Container[str],
         for r in {e.owner, e.party, e.other_party}:
             if r is not None and r in known:
                 by.setdefault(r, []).append(e)
-    plain: dict[int, dict[str, object]] = {}
+    plain: dict[int, tuple[dict[str, object], str]] = {}
     out = []
     for r in sorted(by):
         mine = by[r]
@@ -110,7 +117,9 @@ def digests(events: Iterable[AlertEvent], known: Container[str],
             chunk = mine[start:start + per_message]
             for e in chunk:
                 if id(e) not in plain:
-                    plain[id(e)] = e.to_dict()
-            out.append(Digest(r, _subject(chunk), _summary(chunk),
-                              [plain[id(e)] for e in chunk]))
+                    d = e.to_dict()
+                    plain[id(e)] = d, dumps_unchecked(d)
+            encoded = [plain[id(e)] for e in chunk]
+            out.append(Digest(r, _subject(chunk), _summary(chunk), [d for d, _ in encoded],
+                              "[" + ",".join(t for _, t in encoded) + "]"))
     return out

@@ -11,11 +11,13 @@ import json
 import math
 
 from deconfliction.core.errors import ValidationError
+from deconfliction.formats.rawjson import dumps_with_raw
 
 __all__ = [
     "NotStrictJsonError",
     "canonical_and_copy",
     "canonical_json",
+    "canonical_with_raw",
     "dumps_unchecked",
     "loads_strict",
 ]
@@ -60,6 +62,29 @@ def canonical_and_copy(value: object) -> tuple[bytes, object]:
         return text.encode("utf-8"), copy
     except UnicodeEncodeError as err:  # a lone surrogate
         raise ValidationError("NOT_CANONICAL", f"not UTF-8 text: {err.reason}") from None
+
+
+def canonical_with_raw(value: object) -> bytes:
+    """Canonical JSON of a value the server built, which may hold
+    :class:`~deconfliction.formats.rawjson.RawJson` of
+    canonical text (pasted in as is): encoded once, without :func:`canonical_json`'s
+    read-back check, so equal to :func:`canonical_json` of the decoded value only when every
+    key is a string and every :class:`RawJson` is canonical.
+
+    >>> from deconfliction.formats.rawjson import RawJson
+    >>> events = RawJson(dumps_unchecked([{"b": 1, "a": "é"}]))
+    >>> canonical_with_raw({"summary": "1 alert", "details": {"events": events}}).decode()
+    '{"details":{"events":[{"a":"é","b":1}]},"summary":"1 alert"}'
+    >>> canonical_with_raw({"x": float("inf")})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    deconfliction.core.errors.ValidationError: not canonical JSON: Out of range float values...
+    """
+    try:
+        return dumps_with_raw(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as err:  # UnicodeEncodeError (a lone surrogate) included
+        raise ValidationError("NOT_CANONICAL", f"not canonical JSON: {err}") from None
 
 
 def dumps_unchecked(value: object) -> str:

@@ -64,6 +64,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from deconfliction.channel.canonical import (
     canonical_and_copy,
     canonical_json,
+    canonical_with_raw,
     dumps_unchecked,
     loads_strict,
 )
@@ -233,10 +234,15 @@ def append_after(
     payload: Mapping[str, object],
     signer: str,
     key: Ed25519PrivateKey,
+    built: bool = False,
 ) -> LedgerEntry:
     """Return the entry that follows the head ``(seq, prev_hash)``; ``(0, GENESIS_HASH)`` starts.
 
-    For callers that keep only the head of the ledger; otherwise as :func:`append`.
+    For callers that keep only the head of the ledger; otherwise as :func:`append`. With
+    ``built``, ``payload`` is one the caller built and will not change, which may hold
+    :class:`~deconfliction.formats.rawjson.RawJson` of canonical text (a storm of alerts,
+    encoded once): it is hashed as :func:`canonical_with_raw` encodes it, without being read
+    back, and the entry keeps it as it is.
 
     >>> key = generate_key()
     >>> e = append_after(41, "ab" * 32, at="2018-09-07T10:00:00.000Z", actor="russia",
@@ -259,8 +265,12 @@ def append_after(
         raise ValidationError(_ENTRY, "parties must be a list of party ids, not one string",
                               "parties")
     body = _as_dict(payload, "payload")
+    copy: object = body
     try:
-        raw, copy = canonical_and_copy(body)  # the copy is the entry's own: exactly what was hashed
+        if built:
+            raw = canonical_with_raw(body)
+        else:  # the copy is the entry's own: exactly what was hashed
+            raw, copy = canonical_and_copy(body)
     except ValidationError as err:
         raise err.with_field_prefix("payload") from None
     sorted_parties = tuple(sorted({_name(p, "parties") for p in parties}))

@@ -54,6 +54,7 @@ from deconfliction.core.objects import Operation, OperationState, Zone
 from deconfliction.core.parties import PartyProfile, party_id
 from deconfliction.core.volume import Volume4D
 from deconfliction.formats.native import object_to_dict
+from deconfliction.formats.rawjson import RawJson
 from deconfliction.formats.records import message_to_dict, party_to_dict
 from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.sql import SqlStore
@@ -287,9 +288,12 @@ class Service:
             return self._alerts(tx, pending, events)
 
     def _alerts(self, tx: Tx, pending: Pending, events: list[AlertEvent]) -> list[str]:
+        # the events' JSON is pasted as is into the ledger payload (hashed), the ledger row
+        # and the outbox row: a storm's alerts are encoded once
         return [self._send(tx, pending, recipient=d.recipient, sender=SERVER,
                            kind=MessageKind.ALERT, subject=d.subject, subject_version=None,
-                           summary=d.summary, details={"events": d.events}).id
+                           summary=d.summary, details={"events": RawJson(d.events_json)},
+                           built=True).id
                 for d in digests(events, self._parties)]
 
     def _apply_row(self, row: ObjectRow) -> None:
@@ -406,12 +410,14 @@ class Service:
         subject: str | None,
         parties: Iterable[str],
         payload: Mapping[str, object],
+        built: bool = False,
     ) -> int:
-        """Append one signed ledger entry; its seq."""
+        """Append one signed ledger entry; its seq. ``built``: see
+        :func:`~deconfliction.channel.ledger.append_after`."""
         entry = ledger_mod.append_after(
             pending.seq, pending.head, at=ledger_mod.utc_stamp(self.clock()), actor=actor,
             kind=kind, subject=subject, parties=parties, payload=payload, signer=SERVER,
-            key=self._key,
+            key=self._key, built=built,
         )
         pending.ledger.append(ledger_row(ledger_mod.entry_to_dict(entry)))
         pending.seq, pending.head = entry.seq, entry.hash
@@ -431,8 +437,11 @@ class Service:
         details: dict[str, Any],
         deadline_at: datetime | None = None,
         needs_answer: bool = True,
+        built: bool = False,
     ) -> Message:
-        """Put one message in ``recipient``'s outbox, with its ledger entry."""
+        """Put one message in ``recipient``'s outbox, with its ledger entry. ``built``: the
+        details were built here and may hold
+        :class:`~deconfliction.formats.rawjson.RawJson` (the returned message then does)."""
         now = self.clock()
         party = self._parties.get(recipient)
         if needs_answer and deadline_at is None:
@@ -446,7 +455,7 @@ class Service:
             state=MessageState.PENDING if needs_answer else MessageState.ACKED,
         )
         got = self._record(tx, pending, actor=sender, kind="message.sent", subject=msg.id,
-                           parties=[recipient, sender], payload=message_to_dict(msg))
+                           parties=[recipient, sender], payload=message_to_dict(msg), built=built)
         assert got == seq
         pending.messages.append(message_row(
             msg, seq=seq, webhook=party is not None and party.webhook_url is not None))

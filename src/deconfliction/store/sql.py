@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 
 from deconfliction.core.errors import StoreError
 from deconfliction.core.objects import Operation, Zone
+from deconfliction.formats.rawjson import serialize
 from deconfliction.store.port import ObjectKind, StoredObject
 from deconfliction.store.tx import Tx
 
@@ -149,7 +150,8 @@ class SqlStore:
         self._closed = False
         self._flock: _WriterLock | None = None
         if self.dialect == "sqlite":
-            self._engine = sa.create_engine(self.url, pool_size=8, max_overflow=32)
+            self._engine = sa.create_engine(self.url, pool_size=8, max_overflow=32,
+                                            json_serializer=serialize)
             event.listen(self._engine, "connect", _sqlite_connect)
             event.listen(self._engine, "begin", _sqlite_begin)
             self._writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -160,7 +162,8 @@ class SqlStore:
             if self.url.drivername == "postgresql":
                 self.url = self.url.set(drivername="postgresql+psycopg")
             self._engine = sa.create_engine(
-                self.url, pool_size=8, max_overflow=32, pool_pre_ping=True
+                self.url, pool_size=8, max_overflow=32, pool_pre_ping=True,
+                json_serializer=serialize,
             )
             self._writer = self._engine.execution_options()
         else:
