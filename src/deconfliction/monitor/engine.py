@@ -137,6 +137,46 @@ def _open(obj: Zone | Operation, pad_m: float) -> Zone | Operation:
 DEFAULT_CONFIG = MonitorConfig()
 
 
+@dataclass
+class _Due:
+    """When a flush must look at every fence pair or every track again (bounds that make
+    the usual flush, with nothing expiring or falling silent, cost nothing).
+
+    No pair in a volume ends before :attr:`expiry_s`. Until :attr:`until_s`, only the
+    tracks in :attr:`watch` can fall silent: every other track's last report is at least
+    ``until_s - stale_s`` (it was at the last full look, or :meth:`reported` since).
+    """
+
+    expiry_s: float = -math.inf
+    until_s: float = -math.inf
+    watch: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: the earliest last report time a batch left since the last full look
+    low_t: float = math.inf
+
+    def entered(self, end_s: npt.NDArray[np.float64]) -> None:
+        """Pairs are in volumes ending at ``end_s``."""
+        if end_s.size:
+            self.expiry_s = min(self.expiry_s, float(end_s.min()))
+
+    def reported(self, last_t: npt.NDArray[np.float64]) -> None:
+        """Tracks now have these last report times."""
+        if last_t.size:
+            self.low_t = min(self.low_t, float(last_t.min()))
+
+    def silent(self, tr: TrackTable, now_s: float, stale_s: float) -> IntArray:
+        """The live tracks silent ``stale_s`` or longer at ``now_s`` (ascending slots)."""
+        if now_s < self.until_s and self.low_t >= self.until_s - stale_s:
+            w = self.watch[tr.alive[self.watch]]
+            return w[now_s - tr.last_t[w] >= stale_s]
+        live = tr.live()
+        silent = now_s - tr.last_t[live] >= stale_s
+        rest = live[~silent]
+        self.until_s = now_s + max(stale_s / 4.0, 1.0)
+        self.watch = rest[tr.last_t[rest] < self.until_s - stale_s]
+        self.low_t = math.inf
+        return live[silent]
+
+
 class Monitor:
     """Live monitoring of tracks against zones and operations (see the module doc)."""
 
@@ -151,6 +191,7 @@ class Monitor:
         self._fences = PairStore(state=np.int8, since=np.float64, emit=np.float64)
         self._predicted = PairStore()
         self._near = PairStore()
+        self._due = _Due()
         self._row_obj: list[str] = []
         self._row_kind: list[str] = []
         self._row_owner: list[str] = []
@@ -174,6 +215,7 @@ class Monitor:
         new._tracks = TrackTable()
         new._fences = PairStore(state=np.int8, since=np.float64, emit=np.float64)
         new._predicted, new._near = PairStore(), PairStore()
+        new._due = _Due()
         new._allowed_cache = {}
         new._stats = MonitorStats()
         return new
@@ -192,6 +234,7 @@ class Monitor:
         self._predicted = state["predicted"]  # type: ignore[assignment]
         self._near = state["near"]  # type: ignore[assignment]
         self._stats = state["stats"]  # type: ignore[assignment]
+        self._due = _Due()
 
     def drop_tracks(self, names: Iterable[str]) -> int:
         """Forget the tracks ``names`` (those it has) without any event: their fences,
@@ -285,6 +328,7 @@ class Monitor:
         self._row_opid = np.array([o if k == "operation" else None for o, k in
                                    zip(self._row_obj, self._row_kind, strict=True)], dtype=object)
         out = self._retire_rows(gone, remap, now_s)
+        self._due.expiry_s = -math.inf  # rows changed
         return self._finish(out, 0.0).events()
 
     def _retire_rows(self, gone: dict[int, str], remap: dict[int, int], now_s: float,
@@ -414,6 +458,7 @@ class Monitor:
         tables.append(self._predictions(p, hit_rep, hit_row))
         lap("predicted")
         commit(p, tr)
+        self._due.reported(tr.last_t[g])
         tables.append(self._proximity(p))
         lap("proximity")
         out = self._finish(EventTable.concat(tables), started)
@@ -444,6 +489,7 @@ class Monitor:
             c.dwell_enter_m, c.dwell_exit_s, c.dwell_exit_m, c.inside_interval_s)
         keep = (state == IN) | ~np.isnan(since)
         f.replace(old_pos, keys[keep], state=state[keep], since=since[keep], emit=emit[keep])
+        self._due.entered(self._grid.build().cols["rowf"][prow[state == IN], T1])
         if e_pair.size == 0:
             return EventTable.empty()
         slots = keys[e_pair] >> SHIFT
@@ -633,21 +679,31 @@ class Monitor:
         return self.flush_table(now_s).events()
 
     def flush_table(self, now_s: float) -> EventTable:
-        """:meth:`flush` with the events as columns."""
+        """:meth:`flush` with the events as columns.
+
+        Every pair and every track is looked at only when :attr:`_due` says one may have
+        expired or fallen silent by ``now_s``; otherwise a flush costs nothing (it runs
+        after every batch of a stream)."""
         started = time.perf_counter()
-        tr, f, c = self._tracks, self._fences, self.config
-        slots = f.keys >> SHIFT
-        rows = f.keys & _MASK
+        tr, f, c, due = self._tracks, self._fences, self.config, self._due
+        tables = [EventTable.empty()]
         rowf = self._grid.build().cols["rowf"]
-        stale_at = tr.last_t[slots] + c.stale_s
-        end = rowf[rows, T1] if rows.size else np.zeros(0)
-        expired = (f.cols["state"] == IN) & (end <= now_s) & (end <= stale_at)
-        k = np.nonzero(expired)[0]
-        tables = [self._exits(slots[k], rows[k], end[k], np.full(k.size, "expired",
-                                                                  dtype=object))]
-        f.keep(~expired)
-        live = tr.live()
-        gone = live[now_s - tr.last_t[live] >= c.stale_s]
+        if now_s >= due.expiry_s:
+            slots = f.keys >> SHIFT
+            rows = f.keys & _MASK
+            stale_at = tr.last_t[slots] + c.stale_s
+            end = rowf[rows, T1] if rows.size else np.zeros(0)
+            inside = f.cols["state"] == IN
+            expired = inside & (end <= now_s) & (end <= stale_at)
+            k = np.nonzero(expired)[0]
+            tables.append(self._exits(slots[k], rows[k], end[k],
+                                      np.full(k.size, "expired", dtype=object)))
+            if k.size:
+                f.keep(~expired)
+            # an IN pair left ending at or before now_s is one of a silent track (below)
+            rest = end[inside & ~expired]
+            due.expiry_s = float(rest.min()) if rest.size else math.inf
+        gone = due.silent(tr, now_s, c.stale_s)
         if gone.size:
             pos = f.positions_of(gone)
             inside = pos[f.cols["state"][pos] == IN]

@@ -75,16 +75,40 @@ class PairStore:
         return expand_ranges(lo, hi)
 
     def replace(self, drop: IntArray, keys: IntArray, **values: np.ndarray) -> None:
-        """Remove the pairs at positions ``drop`` and add ``keys`` (no key may remain)."""
+        """Remove the pairs at positions ``drop`` (unique) and add ``keys`` (unique; no
+        key may remain).
+
+        The same keys as those dropped (a batch that changed states, not pairs) are written
+        in place; otherwise the kept pairs and the new ones are merged without sorting: the
+        cost is a few copies of the store, not a sort of it.
+
+        >>> s = PairStore(v=np.int8)
+        >>> s.replace(np.zeros(0, dtype=np.int64), np.array([5, 9]), v=np.array([1, 2]))
+        >>> s.replace(np.array([0]), np.array([1, 7]), v=np.array([3, 4]))
+        >>> s.keys.tolist(), s.cols["v"].tolist()
+        ([1, 7, 9], [3, 4, 2])
+        >>> s.replace(np.array([1, 2]), np.array([7, 9]), v=np.array([5, 6]))  # in place
+        >>> s.keys.tolist(), s.cols["v"].tolist()
+        ([1, 7, 9], [3, 5, 6])
+        """
+        if keys.size == drop.size and np.array_equal(self.keys[drop], keys):
+            for name, col in self.cols.items():
+                col[drop] = values[name]
+            return
+        if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
+            order = np.argsort(keys)
+            keys = keys[order]
+            values = {name: v[order] for name, v in values.items()}
         keep = np.ones(self.keys.size, dtype=bool)
         keep[drop] = False
-        if keys.size == 0 and keep.all():
-            return
-        allk = np.concatenate([self.keys[keep], keys])
-        order = np.argsort(allk, kind="stable")  # two sorted runs: a linear merge
-        self.keys = allk[order]
+        kept = self.keys[keep]
+        # where each new key goes among the kept ones, then in the merged store
+        at = np.searchsorted(kept, keys) + np.arange(keys.size)
+        old = np.ones(kept.size + keys.size, dtype=bool)
+        old[at] = False
+        self.keys = _merged(kept, keys, at, old)
         for name, col in self.cols.items():
-            self.cols[name] = np.concatenate([col[keep], values[name]])[order]
+            self.cols[name] = _merged(col[keep], values[name], at, old)
 
     def keep(self, mask: npt.NDArray[np.bool_]) -> None:
         """Keep only the pairs where ``mask``."""
@@ -98,6 +122,14 @@ class PairStore:
         self.keys = keys[order]
         for name, col in self.cols.items():
             self.cols[name] = col[order]
+
+
+def _merged(kept: np.ndarray, new: np.ndarray, at: IntArray,
+            old: npt.NDArray[np.bool_]) -> np.ndarray:
+    out = np.empty(old.size, dtype=kept.dtype)
+    out[old] = kept
+    out[at] = new
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
