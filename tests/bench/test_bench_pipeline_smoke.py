@@ -15,6 +15,9 @@ def test_bench_pipeline_quick(tmp_path: Path) -> None:
             "elapsed_s", "note"} <= data.keys()
     (case,) = data["cases"]
     assert case["throughput"]["reports"] == 10_000 and case["throughput"]["reports_per_s"] > 0
+    phases = case["throughput"]["phases"]
+    assert [phases[k]["reports"] for k in ("first_sight", "tracked")] == [2_000, 8_000]
+    assert phases["first_sight"]["alert_events"] > 0
     assert case["latency"]["messages"] > 0 and case["latency"]["handled_p99_s"] > 0
     assert case["alert_messages"] > 0
     assert case["baselines"]["engine_per_core_per_s"] > 0
