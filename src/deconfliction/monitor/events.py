@@ -226,19 +226,22 @@ class EventTable:
         cols = [self.details[k].tolist() for k in names]
         kinds, vols, allowed = self.kind.tolist(), self.volume.tolist(), self.allowed.tolist()
         t, lat, lon, alt = (a.tolist() for a in (self.t_s, self.lat, self.lon, self.alt_m))
+        # as lists: indexing an object array costs more than building the event
+        track, party, obj, okind, owner, otrack, oparty, reason = (a.tolist() for a in (
+            self.track, self.party, self.object_id, self.object_kind, self.owner,
+            self.other_track, self.other_party, self.reason))
         for i in range(len(self)):
             d: dict[str, object] = {}
             if allowed[i] >= 0:
-                d["allowed"] = bool(allowed[i])
-            if self.reason[i] is not None:
-                d["reason"] = self.reason[i]
+                d["allowed"] = allowed[i] == 1
+            if reason[i] is not None:
+                d["reason"] = reason[i]
             for k, c in zip(names, cols, strict=True):
                 if c[i] == c[i]:
                     d[k] = c[i]
-            out.append(Event(KINDS[kinds[i]], self.track[i], self.party[i], t[i], lat[i],
-                             lon[i], alt[i], self.object_id[i], self.object_kind[i],
-                             self.owner[i], None if vols[i] < 0 else vols[i],
-                             self.other_track[i], self.other_party[i], d))
+            out.append(Event(KINDS[kinds[i]], track[i], party[i], t[i], lat[i], lon[i],
+                             alt[i], obj[i], okind[i], owner[i],
+                             None if vols[i] < 0 else vols[i], otrack[i], oparty[i], d))
         return out
 
 
