@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from evhelp import AT_TANF, GEOD, T0, batch
 
+from deconfliction.monitor import engine
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import MonitorConfig
 
@@ -113,3 +116,47 @@ def test_head_on_closing_is_predicted_and_stale_tracks_are_dropped() -> None:
     assert e.details["distance_m"] > 59_000.0
     assert [x.kind for x in m.flush(T0 + 500.0)] == ["stale", "stale"]
     assert m.tracks == 0
+
+
+def test_pairs_kept_close_without_an_exact_cpa_give_the_same_events(monkeypatch: Any) -> None:
+    """A pair already close whose flat CPA is surely within the limit is not solved again;
+    the events over many batches are those of solving every pair every batch."""
+    rng = np.random.default_rng(11)
+    n = 120
+    lat = AT_TANF[0] + rng.uniform(-0.15, 0.15, n)
+    lon = AT_TANF[1] + rng.uniform(-0.15, 0.15, n)
+    speed = rng.uniform(0.0, 80.0, n)
+    head = rng.uniform(0.0, 360.0, n)
+    alt = rng.choice([1_000.0, 1_100.0, 1_500.0, np.nan], n)
+    party = list(rng.choice(["coalition", "russia", "syria", ""], n))
+    names = [f"a{i}" for i in range(n)]
+
+    def run() -> list[tuple[object, ...]]:
+        m = Monitor([], CFG)
+        seen = []
+        for k in range(12):
+            turn = rng_k.uniform(-40.0, 40.0, n) * (rng_k.random(n) < 0.3)
+            step_lon, step_lat, _ = GEOD.fwd(lon, lat, head + turn, speed * 10.0 * k)
+            out = m.ingest(batch(names, [10.0 * k] * n, step_lat, step_lon, party=party,
+                                 alt=alt, speed=speed, heading=(head + turn) % 360.0))
+            seen += [(k, e.track, e.other_track, e.details["cpa_m"], e.details["cpa_t_s"])
+                     for e in out]
+        return seen
+
+    calls: list[int] = []
+    real = engine.planar_close
+
+    def counted(*args: Any) -> np.ndarray:
+        out = real(*args)
+        calls.append(int(out.sum()))
+        return out
+
+    monkeypatch.setattr(engine, "planar_close", counted)
+    rng_k = np.random.default_rng(5)
+    fast = run()
+    monkeypatch.setattr(engine, "planar_close",
+                        lambda i, *_: np.zeros(i.size, dtype=bool))  # solve every pair
+    rng_k = np.random.default_rng(5)
+    plain = run()
+    assert fast == plain
+    assert len(fast) > 50 and sum(calls) > 100  # pairs were raised, and many kept unsolved

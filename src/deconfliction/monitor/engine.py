@@ -78,7 +78,7 @@ from deconfliction.monitor.predict import (
     first_entry,
     reach_m,
 )
-from deconfliction.monitor.proximity import candidate_pairs, closest_approach
+from deconfliction.monitor.proximity import candidate_pairs, closest_approach, planar_close
 from deconfliction.monitor.tracks import Prepared, TrackTable, commit, prepare
 
 __all__ = ["Monitor", "MonitorStats"]
@@ -642,20 +642,31 @@ class Monitor:
         keys = candidate_pairs(live, tr.lat[live], tr.lon[live], reach, upd[live],
                                tr.pcode[live], tr.last_t[live], sp,
                                np.where(moving, tr.heading[live], 0.0), now, c.lookahead_s,
-                               c.proximity_m)
+                               c.proximity_m, tr.alt[live], c.proximity_vertical_m)
         i, j = keys >> SHIFT, keys & _MASK
         # each pair computed in the order of its track ids, not of their slots: the same
         # numbers to the last bit in every monitor holding both (a region partition's slots
         # are its own)
         swap = np.asarray(tr.name[i] > tr.name[j], dtype=bool)
-        d_now, cpa, cpa_t = closest_approach(np.where(swap, j, i), np.where(swap, i, j),
-                                             tr.last_t, tr.lat, tr.lon, tr.speed,
-                                             tr.heading, now, c.lookahead_s, c.proximity_m)
+        a_, b_ = np.where(swap, j, i), np.where(swap, i, j)
+        store = self._near
+        old = store.keys
+        # a pair already close (no event to raise) whose flat CPA is certainly within the
+        # limit needs no exact CPA: in a dense picture, most pairs each batch
+        settled = np.zeros(keys.size, dtype=bool)
+        at = np.minimum(np.searchsorted(old, keys), max(old.size - 1, 0))
+        known = np.nonzero(old[at] == keys)[0] if old.size else np.zeros(0, dtype=np.int64)
+        settled[known] = planar_close(a_[known], b_[known], tr.last_t, tr.lat, tr.lon,
+                                      tr.speed, tr.heading, now, c.lookahead_s, c.proximity_m)
+        solve = np.nonzero(~settled)[0]
+        d_now, cpa, cpa_t = np.full(keys.size, np.nan), np.full(keys.size, -np.inf), \
+            np.full(keys.size, np.nan)
+        d_now[solve], cpa[solve], cpa_t[solve] = closest_approach(
+            a_[solve], b_[solve], tr.last_t, tr.lat, tr.lon, tr.speed, tr.heading, now,
+            c.lookahead_s, c.proximity_m)
         vert = np.nan_to_num(np.abs(tr.alt[i] - tr.alt[j]))
         close = (cpa < c.proximity_m) & (vert < c.proximity_vertical_m)
         ck = keys[close]
-        store = self._near
-        old = store.keys
         involved = upd[old >> SHIFT] | upd[old & _MASK]
         new = ~np.isin(ck, old)
         store.replace(np.nonzero(involved)[0], ck)

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from deconfliction.core.kernels import direct_one, inverse_one, jit
 
 __all__ = ["PLANAR_ABS_M", "PLANAR_REL", "SCAN", "boxes", "candidate_pairs",
-           "closest_approach"]
+           "closest_approach", "planar_close"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -78,12 +78,31 @@ PLANAR_REL = 0.02
 PLANAR_ABS_M = 500.0
 
 
+@jit
+def planar_close(i: np.ndarray, j: np.ndarray, t: np.ndarray, lat: np.ndarray,
+                 lon: np.ndarray, speed: np.ndarray, heading: np.ndarray, now: float,
+                 lookahead_s: float, limit_m: float) -> np.ndarray:
+    """Per pair (``i[k]``, ``j[k]`` index the columns, as :func:`closest_approach` takes
+    them): is the CPA certainly within ``limit_m``, the flat-Earth CPA being within it by
+    more than its error margin? (A pair already known to be close needs no exact answer.)"""
+    out = np.zeros(i.size, dtype=np.bool_)
+    for k in range(i.size):
+        a, b = i[k], j[k]
+        va = speed[a] if math.isfinite(speed[a]) and math.isfinite(heading[a]) else 0.0
+        vb = speed[b] if math.isfinite(speed[b]) and math.isfinite(heading[b]) else 0.0
+        flat, scale = _planar_cpa(lat[a], lon[a], heading[a] if va > 0.0 else 0.0, va, t[a],
+                                  lat[b], lon[b], heading[b] if vb > 0.0 else 0.0, vb, t[b],
+                                  now, lookahead_s)
+        out[k] = flat + PLANAR_REL * scale + PLANAR_ABS_M < limit_m
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: np.ndarray,
                     upd: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
                     dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray, speed: np.ndarray,
-                    heading: np.ndarray, now: float, lookahead_s: float,
-                    limit_m: float) -> np.ndarray:
+                    heading: np.ndarray, alt: np.ndarray, now: float, lookahead_s: float,
+                    limit_m: float, vertical_m: float) -> np.ndarray:
     out = np.empty(16, dtype=np.int64)
     m = 0
     n = order.size
@@ -100,6 +119,8 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
                 if not (upd[i] or upd[j]):
                     continue
                 if party[i] == party[j] and party[i] >= 0:
+                    continue
+                if abs(alt[i] - alt[j]) >= vertical_m:  # (unknown, nan: not apart)
                     continue
                 if abs(lat[i] - lat[j]) > dlat[i] + dlat[j]:
                     continue
@@ -125,11 +146,13 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
 def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: FloatArray,
                     updated: npt.NDArray[np.bool_], party: IntArray, t: FloatArray,
                     speed: FloatArray, heading: FloatArray, now: float, lookahead_s: float,
-                    limit_m: float) -> IntArray:
+                    limit_m: float, alt: FloatArray | None = None,
+                    vertical_m: float = math.inf) -> IntArray:
     """Keys ``min(slot) << 32 | max(slot)`` of pairs that may come within ``limit_m``: boxes
-    overlap, parties differ (or are unknown, code -1), one of them is ``updated``, and the
-    flat-Earth CPA is within its margin of ``limit_m`` (columns by entry; ``speed`` 0 where
-    speed or course is unknown)."""
+    overlap, parties differ (or are unknown, code -1), one of them is ``updated``, the
+    altitudes (``alt``, where given) differ by less than ``vertical_m`` (or one is unknown),
+    and the flat-Earth CPA is within its margin of ``limit_m`` (columns by entry; ``speed``
+    0 where speed or course is unknown)."""
     if slot.size < 2 or not updated.any():
         return np.zeros(0, dtype=np.int64)
     dlat, dlon = boxes(lat, lon, reach_m)
@@ -150,8 +173,10 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
     cx = (x0[ent] + k % nx_[ent]) % nx
     cell = cy * nx + cx
     order = np.argsort(cell, kind="stable")
+    alt = np.zeros(slot.size) if alt is None else alt
     keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, party, lat, lon,
-                           dlat, dlon, t, speed, heading, now, lookahead_s, limit_m)
+                           dlat, dlon, t, speed, heading, alt, now, lookahead_s, limit_m,
+                           vertical_m)
     return np.unique(keys)
 
 
