@@ -79,6 +79,13 @@ PLANAR_ABS_M = 500.0
 
 
 @jit
+def _motion(speed: float, heading: float) -> tuple[float, float]:
+    """``(speed, heading)`` to dead-reckon with: at rest where either is unknown."""
+    v = speed if math.isfinite(speed) and math.isfinite(heading) else 0.0
+    return v, heading if v > 0.0 else 0.0
+
+
+@jit
 def planar_close(i: np.ndarray, j: np.ndarray, t: np.ndarray, lat: np.ndarray,
                  lon: np.ndarray, speed: np.ndarray, heading: np.ndarray, now: float,
                  lookahead_s: float, limit_m: float) -> np.ndarray:
@@ -88,10 +95,9 @@ def planar_close(i: np.ndarray, j: np.ndarray, t: np.ndarray, lat: np.ndarray,
     out = np.zeros(i.size, dtype=np.bool_)
     for k in range(i.size):
         a, b = i[k], j[k]
-        va = speed[a] if math.isfinite(speed[a]) and math.isfinite(heading[a]) else 0.0
-        vb = speed[b] if math.isfinite(speed[b]) and math.isfinite(heading[b]) else 0.0
-        flat, scale = _planar_cpa(lat[a], lon[a], heading[a] if va > 0.0 else 0.0, va, t[a],
-                                  lat[b], lon[b], heading[b] if vb > 0.0 else 0.0, vb, t[b],
+        va, ha = _motion(speed[a], heading[a])
+        vb, hb = _motion(speed[b], heading[b])
+        flat, scale = _planar_cpa(lat[a], lon[a], ha, va, t[a], lat[b], lon[b], hb, vb, t[b],
                                   now, lookahead_s)
         out[k] = flat + PLANAR_REL * scale + PLANAR_ABS_M < limit_m
     return out
@@ -205,10 +211,8 @@ def closest_approach(
     d_now, cpa, cpa_t = np.empty(n), np.empty(n), np.empty(n)
     for k in range(n):
         a, b = i[k], j[k]
-        va = speed[a] if math.isfinite(speed[a]) and math.isfinite(heading[a]) else 0.0
-        vb = speed[b] if math.isfinite(speed[b]) and math.isfinite(heading[b]) else 0.0
-        ha = heading[a] if va > 0.0 else 0.0
-        hb = heading[b] if vb > 0.0 else 0.0
+        va, ha = _motion(speed[a], heading[a])
+        vb, hb = _motion(speed[b], heading[b])
         if limit_m < math.inf:
             flat, scale = _planar_cpa(lat[a], lon[a], ha, va, t[a], lat[b], lon[b], hb, vb,
                                       t[b], now, lookahead_s)
