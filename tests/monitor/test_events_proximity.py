@@ -10,6 +10,7 @@ from evhelp import AT_TANF, GEOD, T0, batch
 from deconfliction.monitor import engine
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import MonitorConfig
+from deconfliction.monitor.proximity import candidate_pairs
 
 CFG = MonitorConfig(proximity_m=5_000.0, proximity_vertical_m=300.0, lookahead_s=300.0)
 
@@ -160,3 +161,33 @@ def test_pairs_kept_close_without_an_exact_cpa_give_the_same_events(monkeypatch:
     plain = run()
     assert fast == plain
     assert len(fast) > 50 and sum(calls) > 100  # pairs were raised, and many kept unsolved
+
+
+def test_candidates_of_a_few_updated_tracks_are_those_of_all_that_involve_them() -> None:
+    """Only the cells of updated tracks are sorted and searched: the candidates are exactly
+    the pairs found with every track updated that involve an updated one."""
+    rng = np.random.default_rng(3)
+    n = 600
+    lat = AT_TANF[0] + rng.normal(0.0, 0.5, n)
+    lon = AT_TANF[1] + rng.normal(0.0, 0.5, n)
+    speed = np.where(rng.random(n) < 0.2, rng.uniform(50.0, 250.0, n), rng.uniform(0, 30, n))
+    head = rng.uniform(0.0, 360.0, n)
+    alt = rng.choice([0.0, 200.0, 3_000.0, np.nan], n)
+    party = rng.integers(-1, 4, n)
+    slot = rng.permutation(10 * n)[:n].astype(np.int64)
+    t = T0 - rng.uniform(0.0, 30.0, n)
+    reach = speed * (T0 - t + 300.0) + 2_550.0
+
+    def pairs(updated: np.ndarray) -> set[int]:
+        return set(candidate_pairs(slot, lat, lon, reach, updated, party, t, speed, head,
+                                   T0, 300.0, 5_000.0, alt, 300.0).tolist())
+
+    every = pairs(np.ones(n, dtype=bool))
+    assert len(every) > 200
+    for k in (1, 7, 60):
+        updated = np.zeros(n, dtype=bool)
+        updated[rng.choice(n, k, replace=False)] = True
+        mine = set(slot[updated].tolist())
+        want = {p for p in every if p >> 32 in mine or p & 0xFFFFFFFF in mine}
+        assert pairs(updated) == want
+    assert pairs(np.zeros(n, dtype=bool)) == set()

@@ -118,12 +118,16 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
         c = cell[order[a0]]
         while a1 < n and cell[order[a1]] == c:
             a1 += 1
-        for x in range(a0, a1):
-            i = ent[order[x]]
-            for y in range(x + 1, a1):
-                j = ent[order[y]]
-                if not (upd[i] or upd[j]):
+        # each pair with an updated track, once: from its updated member (the first of
+        # the two when both are), in cell order (i before j as the cell lists them)
+        for u in range(a0, a1):
+            if not upd[ent[order[u]]]:
+                continue
+            for w in range(a0, a1):
+                if w == u or (w < u and upd[ent[order[w]]]):
                     continue
+                x, y = min(u, w), max(u, w)
+                i, j = ent[order[x]], ent[order[y]]
                 if party[i] == party[j] and party[i] >= 0:
                     continue
                 if abs(alt[i] - alt[j]) >= vertical_m:  # (unknown, nan: not apart)
@@ -178,7 +182,12 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
     cy = y0[ent] + k // nx_[ent]
     cx = (x0[ent] + k % nx_[ent]) % nx
     cell = cy * nx + cx
-    order = np.argsort(cell, kind="stable")
+    # only the cells an updated track is in can hold a pair to look at (a small batch
+    # against many tracks: sort those entries only)
+    mine = np.unique(cell[updated[ent]])
+    at = np.minimum(np.searchsorted(mine, cell), mine.size - 1)
+    idx = np.nonzero(mine[at] == cell)[0]
+    order = idx[np.argsort(cell[idx], kind="stable")]
     alt = np.zeros(slot.size) if alt is None else alt
     keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, party, lat, lon,
                            dlat, dlon, t, speed, heading, alt, now, lookahead_s, limit_m,
