@@ -87,6 +87,11 @@ class PackedOutlines:
                                        c["start"].size]]))
         return row
 
+    def row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """One row's :data:`ROW_FLOATS` and :data:`ROW_INTS` (without building
+        :meth:`arrays`)."""
+        return self._rows_f.data[row], self._rows_i.data[row]
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The row tables (``rows_f``, ``rows_i``), each of their columns, and the vertex and
         edge columns, trimmed to size (views: valid until the next ``add``)."""

@@ -31,7 +31,7 @@ import numpy as np
 from deconfliction.core.errors import NotFoundError, ValidationError
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.core.outline import Circle, Outline
-from deconfliction.core.packed import PackedOutlines
+from deconfliction.core.packed import ROW_FLOATS, ROW_INTS, Grow, PackedOutlines
 from deconfliction.monitor import kernels as k
 from deconfliction.monitor.chords import KAPPA, ecef
 
@@ -68,7 +68,12 @@ class VolumeRows:
         self._info: list[RowInfo] = []
         self._outlines: list[Outline] = []
         self._by_id: dict[str, list[int]] = {}
-        self.alive = np.zeros(0, dtype=bool)
+        self._alive = Grow(np.bool_)
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Per row: still indexed (not retired)? (A view: assigning to it writes through.)"""
+        return self._alive.view()
 
     def __len__(self) -> int:
         return len(self._info)
@@ -86,9 +91,9 @@ class VolumeRows:
             o = v.outline
             row = self._packed.add(o)
             g = o.radius_m + obj.buffer_m
-            cols = self._packed.arrays()
+            rf, ri = self._packed.row(row)
             cx = cy = cz = 0.0
-            clat, clon = float(cols["clat"][row]), float(cols["clon"][row])
+            clat, clon = float(rf[ROW_FLOATS.index("clat")]), float(rf[ROW_FLOATS.index("clon")])
             if isinstance(o, Circle):
                 cx, cy, cz = ecef(o.lat, o.lon)
             inner = g - k.EPS_M
@@ -96,14 +101,13 @@ class VolumeRows:
             self._f.append([v.time.start_s, v.time.end_s, v.alt_lower_m, v.alt_upper_m, g,
                             cx, cy, cz, cin2 if inner > 0 else -1.0, (g + k.EPS_M) ** 2,
                             clat, clon])
-            self._i.append([int(cols["kind"][row]), int(cols["v0"][row]), int(cols["v1"][row]),
-                            int(cols["e0"][row]), int(cols["e1"][row])])
+            self._i.append([int(ri[ROW_INTS.index(n)]) for n in ("kind", "v0", "v1", "e0", "e1")])
             self._info.append(RowInfo(obj.id, n, kind, obj.owner, frozenset(parties),
                                       obj.buffer_m, o.kind, g, True))
             self._outlines.append(o)
             new.append(row)
         self._by_id[obj.id] = new
-        self.alive = np.concatenate([self.alive, np.ones(len(new), dtype=bool)])
+        self._alive.extend(np.ones(len(new), dtype=bool))
         return new
 
     def remove(self, obj_id: str) -> list[int]:
