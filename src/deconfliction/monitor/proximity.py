@@ -103,6 +103,37 @@ def planar_close(i: np.ndarray, j: np.ndarray, t: np.ndarray, lat: np.ndarray,
     return out
 
 
+@jit
+def _worth(i: int, j: int, party: np.ndarray, alt: np.ndarray, lat: np.ndarray,
+           lon: np.ndarray, dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray,
+           speed: np.ndarray, heading: np.ndarray, now: float, lookahead_s: float,
+           limit_m: float, vertical_m: float) -> bool:
+    """Is the pair of entries ``i`` < ``j`` a candidate (see :func:`candidate_pairs`)?"""
+    if party[i] == party[j] and party[i] >= 0:
+        return False
+    if abs(alt[i] - alt[j]) >= vertical_m:  # (unknown, nan: not apart)
+        return False
+    if abs(lat[i] - lat[j]) > dlat[i] + dlat[j]:
+        return False
+    dl = abs(((lon[i] - lon[j] + 180.0) % 360.0) - 180.0)
+    if dl > dlon[i] + dlon[j]:
+        return False
+    flat, scale = _planar_cpa(lat[i], lon[i], heading[i], speed[i], t[i],
+                              lat[j], lon[j], heading[j], speed[j], t[j], now, lookahead_s)
+    return not flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M
+
+
+@jit
+def _push(out: np.ndarray, m: int, key: int) -> np.ndarray:
+    """``out`` with ``key`` at ``m`` (doubled when full)."""
+    if m == out.size:
+        grown = np.empty(2 * m, dtype=np.int64)
+        grown[:m] = out
+        out = grown
+    out[m] = key
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: np.ndarray,
                     upd: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
@@ -126,31 +157,51 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
             for w in range(a0, a1):
                 if w == u or (w < u and upd[ent[order[w]]]):
                     continue
-                x, y = min(u, w), max(u, w)
-                i, j = ent[order[x]], ent[order[y]]
-                if party[i] == party[j] and party[i] >= 0:
-                    continue
-                if abs(alt[i] - alt[j]) >= vertical_m:  # (unknown, nan: not apart)
-                    continue
-                if abs(lat[i] - lat[j]) > dlat[i] + dlat[j]:
-                    continue
-                dl = abs(((lon[i] - lon[j] + 180.0) % 360.0) - 180.0)
-                if dl > dlon[i] + dlon[j]:
-                    continue
-                flat, scale = _planar_cpa(lat[i], lon[i], heading[i], speed[i], t[i],
-                                          lat[j], lon[j], heading[j], speed[j], t[j], now,
-                                          lookahead_s)
-                if flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M:
-                    continue
-                si, sj = slot[i], slot[j]
-                if m == out.size:
-                    grown = np.empty(2 * m, dtype=np.int64)
-                    grown[:m] = out
-                    out = grown
-                out[m] = (min(si, sj) << 32) | max(si, sj)
-                m += 1
+                i, j = ent[order[min(u, w)]], ent[order[max(u, w)]]
+                if _worth(i, j, party, alt, lat, lon, dlat, dlon, t, speed, heading, now,
+                          lookahead_s, limit_m, vertical_m):
+                    si, sj = slot[i], slot[j]
+                    out = _push(out, m, (min(si, sj) << 32) | max(si, sj))
+                    m += 1
         a0 = a1
     return out[:m]
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairs_of_updated(by_lat: np.ndarray, lat_sorted: np.ndarray, group_start: np.ndarray,
+                      group_widest: np.ndarray, updated: np.ndarray, upd: np.ndarray,
+                      slot: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                      dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray, speed: np.ndarray,
+                      heading: np.ndarray, alt: np.ndarray, now: float, lookahead_s: float,
+                      limit_m: float, vertical_m: float) -> np.ndarray:
+    """The pairs of :func:`_pairs_in_cells`, found from each updated entry over the
+    entries whose latitude can be within both boxes: ``by_lat`` lists the entries in groups
+    of similar box sizes (group ``g`` from ``group_start[g]``, boxes at most
+    ``group_widest[g]`` high), each by latitude (``lat_sorted``)."""
+    out = np.empty(16, dtype=np.int64)
+    m = 0
+    for u in updated:
+        for g in range(group_widest.size):
+            a, b = group_start[g], group_start[g + 1]
+            reach = dlat[u] + group_widest[g]
+            lo = a + np.searchsorted(lat_sorted[a:b], lat[u] - reach, side="left")
+            hi = a + np.searchsorted(lat_sorted[a:b], lat[u] + reach, side="right")
+            for k in range(lo, hi):
+                w = by_lat[k]
+                if w == u or (w < u and upd[w]):
+                    continue
+                i, j = min(u, w), max(u, w)
+                if _worth(i, j, party, alt, lat, lon, dlat, dlon, t, speed, heading, now,
+                          lookahead_s, limit_m, vertical_m):
+                    si, sj = slot[i], slot[j]
+                    out = _push(out, m, (min(si, sj) << 32) | max(si, sj))
+                    m += 1
+    return out[:m]
+
+
+#: at most this share of the tracks updated, pairs are found from each updated track
+#: (:func:`_pairs_of_updated`) rather than through cells of every track's box
+FEW_UPDATED = 1 / 16
 
 
 def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: FloatArray,
@@ -166,6 +217,19 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
     if slot.size < 2 or not updated.any():
         return np.zeros(0, dtype=np.int64)
     dlat, dlon = boxes(lat, lon, reach_m)
+    alt = np.zeros(slot.size) if alt is None else alt
+    if np.count_nonzero(updated) <= FEW_UPDATED * slot.size:
+        # boxes grouped by height (powers of two): a small box is searched for only over
+        # the latitudes boxes of its group can reach, not the widest box's
+        group = np.floor(np.log2(np.maximum(dlat, 1e-6))).astype(np.int64)
+        by_lat = np.lexsort((lat, group))
+        starts = np.flatnonzero(np.diff(group[by_lat], prepend=group.min() - 1))
+        bounds = np.append(starts, by_lat.size)
+        widest = np.maximum.reduceat(dlat[by_lat], starts)
+        return np.unique(_pairs_of_updated(
+            by_lat, lat[by_lat], bounds, widest, np.nonzero(updated)[0], updated,
+            slot.astype(np.int64), party, lat, lon, dlat, dlon, t, speed, heading, alt, now,
+            lookahead_s, limit_m, vertical_m))
     cell_deg = float(np.clip(2.0 * np.median(dlat), 0.05, 5.0))
     nx = math.ceil(360.0 / cell_deg)
     y0 = np.floor((np.maximum(lat - dlat, -90.0) + 90.0) / cell_deg).astype(np.int64)
@@ -188,7 +252,6 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
     at = np.minimum(np.searchsorted(mine, cell), mine.size - 1)
     idx = np.nonzero(mine[at] == cell)[0]
     order = idx[np.argsort(cell[idx], kind="stable")]
-    alt = np.zeros(slot.size) if alt is None else alt
     keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, party, lat, lon,
                            dlat, dlon, t, speed, heading, alt, now, lookahead_s, limit_m,
                            vertical_m)
