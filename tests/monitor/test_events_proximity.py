@@ -35,15 +35,21 @@ def _brute_cpa(a: tuple, b: tuple, now: float) -> tuple[float, float]:
     return float(f[j]), float(fine[j])
 
 
+def _scattered(rng: np.random.Generator, n: int, spread_deg: float, max_speed: float,
+               alts: list[float], parties: list[str]) -> tuple[np.ndarray, ...]:
+    """``n`` tracks around At Tanf: lat, lon, speed, heading, altitude, party."""
+    lat = AT_TANF[0] + rng.uniform(-spread_deg, spread_deg, n)
+    lon = AT_TANF[1] + rng.uniform(-spread_deg, spread_deg, n)
+    speed = rng.uniform(0.0, max_speed, n)
+    head = rng.uniform(0.0, 360.0, n)
+    return lat, lon, speed, head, rng.choice(alts, n), rng.choice(parties, n)
+
+
 def test_cpa_and_alerts_match_brute_force() -> None:
     rng = np.random.default_rng(4)
     n = 50
-    lat = AT_TANF[0] + rng.uniform(-0.3, 0.3, n)
-    lon = AT_TANF[1] + rng.uniform(-0.3, 0.3, n)
-    speed = rng.uniform(0.0, 250.0, n)
-    head = rng.uniform(0.0, 360.0, n)
-    alt = rng.choice([1_000.0, 1_200.0, 1_400.0], n)
-    party = rng.choice(["coalition", "russia", "syria"], n)
+    lat, lon, speed, head, alt, party = _scattered(
+        rng, n, 0.3, 250.0, [1_000.0, 1_200.0, 1_400.0], ["coalition", "russia", "syria"])
     t = rng.uniform(-20.0, 0.0, n)  # reports of different ages
     m = Monitor([], CFG)
     out = m.ingest(batch([f"a{i}" for i in range(n)], t, lat, lon, party=list(party), alt=alt,
@@ -124,12 +130,10 @@ def test_pairs_kept_close_without_an_exact_cpa_give_the_same_events(monkeypatch:
     the events over many batches are those of solving every pair every batch."""
     rng = np.random.default_rng(11)
     n = 120
-    lat = AT_TANF[0] + rng.uniform(-0.15, 0.15, n)
-    lon = AT_TANF[1] + rng.uniform(-0.15, 0.15, n)
-    speed = rng.uniform(0.0, 80.0, n)
-    head = rng.uniform(0.0, 360.0, n)
-    alt = rng.choice([1_000.0, 1_100.0, 1_500.0, np.nan], n)
-    party = list(rng.choice(["coalition", "russia", "syria", ""], n))
+    lat, lon, speed, head, alt, parties = _scattered(
+        rng, n, 0.15, 80.0, [1_000.0, 1_100.0, 1_500.0, np.nan],
+        ["coalition", "russia", "syria", ""])
+    party = list(parties)
     names = [f"a{i}" for i in range(n)]
 
     def run() -> list[tuple[object, ...]]:

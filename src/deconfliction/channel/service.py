@@ -300,12 +300,10 @@ class Service:
         self._objects_gen += 1
         if row.obj is None:
             self._rows.pop(row.id, None)
-            if self._index is not None:
-                self._index.remove(row.id)
+            self._unindex(row.id)
         else:
             self._rows[row.id] = row
-            if self._index is not None:
-                self._index.add(row.obj)
+            self._reindex(row.obj)
 
     def _interest_zones(self) -> Iterator[Zone]:
         for p in self._parties.values():
@@ -338,26 +336,32 @@ class Service:
             self._rows[obj.id] = ObjectRow(
                 obj.id, "zone" if isinstance(obj, Zone) else "operation", obj, pending.seq,
                 shared, "")
-            if self._index is not None:
-                self._index.add(obj)
+            self._reindex(obj)
         for obj_id in pending.removed[removed_from:]:
             if undo is not None:
                 undo.append((obj_id, self._rows.get(obj_id)))
             self._rows.pop(obj_id, None)
-            if self._index is not None:
-                self._index.remove(obj_id)
+            self._unindex(obj_id)
 
     def _undo(self, undo: list[tuple[str, ObjectRow | None]]) -> None:
         self._objects_gen += 1
         for obj_id, old in reversed(undo):
             if old is None or old.obj is None:
                 self._rows.pop(obj_id, None)
-                if self._index is not None:
-                    self._index.remove(obj_id)
+                self._unindex(obj_id)
             else:
                 self._rows[obj_id] = old
-                if self._index is not None:
-                    self._index.add(old.obj)
+                self._reindex(old.obj)
+
+    def _reindex(self, obj: StoredObject) -> None:
+        """Put ``obj`` in the conflict index (if it is built; else it will be, from memory)."""
+        if self._index is not None:
+            self._index.add(obj)
+
+    def _unindex(self, obj_id: str) -> None:
+        """Take ``obj_id`` out of the conflict index (if it is built)."""
+        if self._index is not None:
+            self._index.remove(obj_id)
 
     def _conflicts_index(self) -> ConflictIndex:
         """The stored objects' conflict index, built from memory now if it was not."""

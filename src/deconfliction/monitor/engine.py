@@ -483,13 +483,14 @@ class Monitor:
             col[found] = f.cols[name][at[found]]
         pgroup = np.searchsorted(p.gtrack, keys >> SHIFT).astype(np.int64)
         prow = keys & _MASK
+        geom = self._geom()
         e_pair, e_rep, e_code, e_t, e_reason, e_since, e_margin = advance(
             pgroup, prow, state, since, emit, p.goff, p.t, p.lat, p.lon, p.alt, hit_off,
-            hit_row, *self._geom(), c.dwell_enter_s,
+            hit_row, *geom, c.dwell_enter_s,
             c.dwell_enter_m, c.dwell_exit_s, c.dwell_exit_m, c.inside_interval_s)
         keep = (state == IN) | ~np.isnan(since)
         f.replace(old_pos, keys[keep], state=state[keep], since=since[keep], emit=emit[keep])
-        self._due.entered(self._grid.build().cols["rowf"][prow[state == IN], T1])
+        self._due.entered(geom.rowf[prow[state == IN], T1])
         if e_pair.size == 0:
             return EventTable.empty()
         slots = keys[e_pair] >> SHIFT
@@ -654,8 +655,8 @@ class Monitor:
         # a pair already close (no event to raise) whose flat CPA is certainly within the
         # limit needs no exact CPA: in a dense picture, most pairs each batch
         settled = np.zeros(keys.size, dtype=bool)
-        at = np.minimum(np.searchsorted(old, keys), max(old.size - 1, 0))
-        known = np.nonzero(old[at] == keys)[0] if old.size else np.zeros(0, dtype=np.int64)
+        is_known = np.isin(keys, old, assume_unique=True)
+        known = np.nonzero(is_known)[0]
         settled[known] = planar_close(a_[known], b_[known], tr.last_t, tr.lat, tr.lon,
                                       tr.speed, tr.heading, now, c.lookahead_s, c.proximity_m)
         solve = np.nonzero(~settled)[0]
@@ -668,7 +669,7 @@ class Monitor:
         close = (cpa < c.proximity_m) & (vert < c.proximity_vertical_m)
         ck = keys[close]
         involved = upd[old >> SHIFT] | upd[old & _MASK]
-        new = ~np.isin(ck, old)
+        new = ~is_known[close]
         store.replace(np.nonzero(involved)[0], ck)
         k = np.nonzero(close)[0][new]
         if k.size == 0:
@@ -698,12 +699,11 @@ class Monitor:
         started = time.perf_counter()
         tr, f, c, due = self._tracks, self._fences, self.config, self._due
         tables = [EventTable.empty()]
-        rowf = self._grid.build().cols["rowf"]
         if now_s >= due.expiry_s:
             slots = f.keys >> SHIFT
             rows = f.keys & _MASK
             stale_at = tr.last_t[slots] + c.stale_s
-            end = rowf[rows, T1] if rows.size else np.zeros(0)
+            end = self._geom().rowf[rows, T1] if rows.size else np.zeros(0)
             inside = f.cols["state"] == IN
             expired = inside & (end <= now_s) & (end <= stale_at)
             k = np.nonzero(expired)[0]

@@ -58,6 +58,11 @@ class RowInfo:
     alive: bool
 
 
+#: where a packed row holds what a volume row copies (its centre; its kind and ranges)
+_CLAT, _CLON = ROW_FLOATS.index("clat"), ROW_FLOATS.index("clon")
+_INTS = tuple(ROW_INTS.index(n) for n in ("kind", "v0", "v1", "e0", "e1"))
+
+
 class VolumeRows:
     """Rows of volumes in flat arrays, added per object and retired per object."""
 
@@ -93,7 +98,7 @@ class VolumeRows:
             g = o.radius_m + obj.buffer_m
             rf, ri = self._packed.row(row)
             cx = cy = cz = 0.0
-            clat, clon = float(rf[ROW_FLOATS.index("clat")]), float(rf[ROW_FLOATS.index("clon")])
+            clat, clon = float(rf[_CLAT]), float(rf[_CLON])
             if isinstance(o, Circle):
                 cx, cy, cz = ecef(o.lat, o.lon)
             inner = g - k.EPS_M
@@ -101,7 +106,7 @@ class VolumeRows:
             self._f.append([v.time.start_s, v.time.end_s, v.alt_lower_m, v.alt_upper_m, g,
                             cx, cy, cz, cin2 if inner > 0 else -1.0, (g + k.EPS_M) ** 2,
                             clat, clon])
-            self._i.append([int(ri[ROW_INTS.index(n)]) for n in ("kind", "v0", "v1", "e0", "e1")])
+            self._i.append([int(ri[i]) for i in _INTS])
             self._info.append(RowInfo(obj.id, n, kind, obj.owner, frozenset(parties),
                                       obj.buffer_m, o.kind, g, True))
             self._outlines.append(o)
