@@ -104,6 +104,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="only the cases with at most this many tracks")
     p.add_argument("--max-zones", type=int, default=None,
                    help="only the cases with at most this many zones")
+    p.add_argument("--min-tracks", type=int, default=None,
+                   help="only the cases with at least this many tracks")
     p.add_argument("--events", choices=sorted(CONFIGS), default=None,
                    help="only the cases with these monitor settings")
     p.add_argument("--min-zones", type=int, default=None,
@@ -129,6 +131,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.cases = [c for c in args.cases if c[0] <= args.max_zones]
     if args.min_zones is not None:
         args.cases = [c for c in args.cases if c[0] >= args.min_zones]
+    if args.min_tracks is not None:
+        args.cases = [c for c in args.cases if c[1] >= args.min_tracks]
     if args.events is not None:
         args.cases = [c for c in args.cases if c[2] == args.events]
     return args

@@ -13,9 +13,10 @@ from deconfliction.channel.alerts import ALERTS_PER_MESSAGE
 from deconfliction.channel.canonical import canonical_json
 from deconfliction.channel.service import Service
 from deconfliction.formats.records import message_to_dict
+from deconfliction.monitor.alerting import alerts
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import Event
-from deconfliction.monitor.simulate import alerts, attanf_objects, attanf_tracks
+from deconfliction.monitor.simulate import attanf_objects, attanf_tracks
 from deconfliction.scenario.service_load import load_attanf
 from deconfliction.store import open_store
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from deconfliction.monitor.alerting import alerts
 from deconfliction.monitor.engine import Monitor
-from deconfliction.monitor.simulate import START, alerts, attanf_objects, attanf_tracks
+from deconfliction.monitor.simulate import START, attanf_objects, attanf_tracks
 
 
 def test_attanf_alerts() -> None:

@@ -9,17 +9,23 @@ together (one batch of reports, or one commit of a monitor worker) are instead g
 recipient gets one message, acknowledged once, whose ``details["events"]`` lists them in the
 order they were raised. The ledger entry of the message holds them all.
 
+Alerts come as :class:`AlertRows`: columns, each alert with its canonical JSON text (a
+monitor encodes a storm's column by column, :mod:`deconfliction.monitor.eventjson`; any
+events with a ``to_dict`` go through :meth:`AlertRows.of`).
+
 >>> from types import SimpleNamespace as E
 >>> def ev(kind, track, party, owner, obj):
 ...     return E(kind=kind, track=track, party=party, owner=owner, other_party=None,
 ...              object_id=obj, other_track=None, to_dict=lambda: {"kind": kind, "track": track})
->>> out = digests([ev("enter", "rf1", "russia", "coalition", "at-tanf"),
-...                ev("enter", "rf2", "russia", "coalition", "at-tanf")], {"russia", "coalition"})
->>> [(d.recipient, d.subject, d.summary, len(d.events)) for d in out]
+>>> rows = AlertRows.of([ev("enter", "rf1", "russia", "coalition", "at-tanf"),
+...                      ev("enter", "rf2", "russia", "coalition", "at-tanf")])
+>>> out = digests(rows, {"russia", "coalition"})
+>>> [(d.recipient, d.subject, d.summary, d.count) for d in out]
 ... # doctest: +NORMALIZE_WHITESPACE
 [('coalition', 'at-tanf', '2 alerts (2 enter): tracks rf1, rf2; at-tanf', 2),
  ('russia', 'at-tanf', '2 alerts (2 enter): tracks rf1, rf2; at-tanf', 2)]
->>> [d.summary for d in digests([ev("enter", "rf1", "russia", "coalition", "z")], {"russia"})]
+>>> one = AlertRows.of([ev("enter", "rf1", "russia", "coalition", "z")])
+>>> [d.summary for d in digests(one, {"russia"})]
 ['enter: track rf1 (russia), z']
 >>> out[0].events_json
 '[{"kind":"enter","track":"rf1"},{"kind":"enter","track":"rf2"}]'
@@ -28,13 +34,13 @@ order they were raised. The ledger entry of the message holds them all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 from deconfliction.channel.canonical import dumps_unchecked
 
-__all__ = ["ALERTS_PER_MESSAGE", "AlertEvent", "Digest", "digests"]
+__all__ = ["ALERTS_PER_MESSAGE", "AlertEvent", "AlertRows", "Digest", "digests"]
 
 #: the most alerts one message lists (a storm is split into messages of this many)
 ALERTS_PER_MESSAGE = 500
@@ -63,63 +69,104 @@ class AlertEvent(Protocol):
 
 
 @dataclass(frozen=True)
+class AlertRows:
+    """Alerts as columns (one entry per alert, in the order raised), each with ``text``:
+    its canonical JSON (what ``dumps_unchecked(event.to_dict())`` gives)."""
+
+    kind: list[str]
+    track: list[str]
+    party: list[str | None]
+    owner: list[str | None]
+    other_party: list[str | None]
+    object_id: list[str | None]
+    other_track: list[str | None]
+    text: list[str]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    @classmethod
+    def of(cls, events: Iterable[AlertEvent]) -> AlertRows:
+        """The rows of ``events`` (each encoded from its ``to_dict``)."""
+        events = list(events)
+        return cls([e.kind for e in events], [e.track for e in events],
+                   [e.party for e in events], [e.owner for e in events],
+                   [e.other_party for e in events], [e.object_id for e in events],
+                   [e.other_track for e in events],
+                   [dumps_unchecked(e.to_dict()) for e in events])
+
+    @classmethod
+    def concat(cls, parts: Iterable[AlertRows]) -> AlertRows:
+        """The rows of ``parts``, one after the other."""
+        parts = [p for p in parts if len(p)]
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*([x for p in parts for x in getattr(p, f.name)] for f in fields(cls)))
+
+
+@dataclass(frozen=True)
 class Digest:
-    """One alert message: its recipient, subject, summary and events (as plain dicts, and
-    as their canonical JSON array: each event is encoded once, whichever messages list it).
-    """
+    """One alert message: its recipient, subject, summary, and its ``count`` events as their
+    canonical JSON array (each event is encoded once, whichever messages list it)."""
 
     recipient: str
     subject: str | None
     summary: str
-    events: list[dict[str, object]]
+    count: int
     events_json: str
 
 
-def _about(e: AlertEvent) -> str:
-    return e.object_id if e.object_id is not None else f"track {e.other_track}"
+def _about(object_id: str | None, other_track: str | None) -> str:
+    return object_id if object_id is not None else f"track {other_track}"
 
 
-def _names(values: Sequence[str]) -> str:
+def _names(values: Iterable[str]) -> str:
     unique = list(dict.fromkeys(values))
     more = len(unique) - _NAMED
     return ", ".join(unique[:_NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
-def _summary(events: Sequence[AlertEvent]) -> str:
-    if len(events) == 1:
-        e = events[0]
-        return f"{e.kind}: track {e.track} ({e.party or 'unknown party'}), {_about(e)}"
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted(Counter(e.kind for e in events).items()))
-    return (f"{len(events)} alerts ({kinds}): tracks {_names([e.track for e in events])}; "
-            f"{_names([_about(e) for e in events])}")
+def _summary(rows: AlertRows, idx: list[int]) -> str:
+    if len(idx) == 1:
+        i = idx[0]
+        return (f"{rows.kind[i]}: track {rows.track[i]} ({rows.party[i] or 'unknown party'}), "
+                f"{_about(rows.object_id[i], rows.other_track[i])}")
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(Counter(rows.kind[i] for i in idx).items()))
+    about = (_about(rows.object_id[i], rows.other_track[i]) for i in idx)
+    return (f"{len(idx)} alerts ({kinds}): tracks {_names(rows.track[i] for i in idx)}; "
+            f"{_names(about)}")
 
 
-def _subject(events: Sequence[AlertEvent]) -> str | None:
+def _subject(rows: AlertRows, idx: list[int]) -> str | None:
     """The zone or operation (else the track) every event concerns; ``None`` if several."""
-    subjects = {e.object_id or e.track for e in events}
+    subjects = {rows.object_id[i] or rows.track[i] for i in idx}
     return subjects.pop() if len(subjects) == 1 else None
 
 
-def digests(events: Iterable[AlertEvent], known: Container[str],
+def digests(rows: AlertRows, known: Container[str],
             per_message: int = ALERTS_PER_MESSAGE) -> list[Digest]:
-    """The messages for ``events``: per recipient among the ``known`` parties (sorted), its
+    """The messages for ``rows``: per recipient among the ``known`` parties (sorted), its
     alerts in order, in chunks of ``per_message``."""
-    by: dict[str, list[AlertEvent]] = {}
-    for e in events:
-        for r in {e.owner, e.party, e.other_party}:
+    # the alerts of each (owner, party, other party): most share a few
+    by_trio: dict[tuple[str | None, str | None, str | None], list[int]] = {}
+    for i, trio in enumerate(zip(rows.owner, rows.party, rows.other_party, strict=True)):
+        got = by_trio.get(trio)
+        if got is None:
+            by_trio[trio] = [i]
+        else:
+            got.append(i)
+    by: dict[str, list[list[int]]] = {}
+    for trio, idx in by_trio.items():
+        for r in set(trio):
             if r is not None and r in known:
-                by.setdefault(r, []).append(e)
-    plain: dict[int, tuple[dict[str, object], str]] = {}
+                by.setdefault(r, []).append(idx)
     out = []
+    texts = rows.text
     for r in sorted(by):
-        mine = by[r]
+        groups = by[r]
+        mine = groups[0] if len(groups) == 1 else sorted(i for g in groups for i in g)
         for start in range(0, len(mine), per_message):
             chunk = mine[start:start + per_message]
-            for e in chunk:
-                if id(e) not in plain:
-                    d = e.to_dict()
-                    plain[id(e)] = d, dumps_unchecked(d)
-            encoded = [plain[id(e)] for e in chunk]
-            out.append(Digest(r, _subject(chunk), _summary(chunk), [d for d, _ in encoded],
-                              "[" + ",".join(t for _, t in encoded) + "]"))
+            out.append(Digest(r, _subject(rows, chunk), _summary(rows, chunk), len(chunk),
+                              "[" + ",".join([texts[i] for i in chunk]) + "]"))
     return out

@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+import numpy.typing as npt
+import orjson
+
 from deconfliction.core.errors import ValidationError
 from deconfliction.formats.rawjson import dumps_with_raw
 
@@ -19,6 +23,7 @@ __all__ = [
     "canonical_json",
     "canonical_with_raw",
     "dumps_unchecked",
+    "float_texts",
     "loads_strict",
 ]
 
@@ -94,6 +99,28 @@ def dumps_unchecked(value: object) -> str:
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False)
+
+
+def float_texts(values: npt.ArrayLike) -> list[str]:
+    """Canonical JSON of each float of ``values`` (each one what :func:`dumps_unchecked`
+    writes for it: Python's ``repr``), for many at once: ~20x faster than ``repr`` one by one
+    (``orjson``, whose shortest round-trip digits are ``repr``'s; ``repr`` itself where the
+    two write the exponent differently). ``ValueError`` for a value that is not finite.
+
+    >>> float_texts([0.1, 33.5, -0.0, 1e16, 2.5e-05, 1_700_000_000.25])
+    ['0.1', '33.5', '-0.0', '1e+16', '2.5e-05', '1700000000.25']
+    """
+    v = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    if v.size == 0:
+        return []
+    if not np.isfinite(v).all():
+        raise ValueError("Out of range float values are not JSON compliant")
+    out = orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode()[1:-1].split(",")
+    size = np.abs(v)
+    # repr writes an exponent below 1e-4 and from 1e16 on, orjson in other places
+    for i in np.nonzero(((size < 1e-4) & (size != 0.0)) | (size >= 1e16))[0].tolist():
+        out[i] = float.__repr__(float(v[i]))
+    return out
 
 
 def _json_problem(value: object, depth: int) -> tuple[str, str] | None:

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deconfliction.channel import ledger as ledger_mod
-from deconfliction.channel.alerts import AlertEvent, digests
+from deconfliction.channel.alerts import AlertEvent, AlertRows, digests
 from deconfliction.channel.commit import GroupCommit, Job, Pending
 from deconfliction.channel.events import Wakeups
 from deconfliction.channel.views import conflict_parties, payload_in_full, view_object
@@ -133,6 +133,10 @@ def check_object_id(obj_id: str) -> None:
         raise ValidationError(
             "BAD_ID", "id must be 1-128 of letters, digits, '.', '_', ':', '-'", "id"
         )
+
+
+def _rows(alerts: AlertRows | Iterable[AlertEvent]) -> AlertRows:
+    return alerts if isinstance(alerts, AlertRows) else AlertRows.of(alerts)
 
 
 class Service:
@@ -257,19 +261,20 @@ class Service:
         with self._lock:
             return {i: r.obj.version for i, r in self._rows.items() if r.obj is not None}
 
-    def alert(self, events: Iterable[AlertEvent]) -> list[str]:
-        """Live-monitoring alerts (``monitor.Event``) into the channel, ledgered: to the owner
-        of the zone or operation, the track's party (and the other track's party for
-        ``proximity``), one message per recipient listing its alerts
+    def alert(self, events: AlertRows | Iterable[AlertEvent]) -> list[str]:
+        """Live-monitoring alerts (``monitor.Event``, or their rows) into the channel,
+        ledgered: to the owner of the zone or operation, the track's party (and the other
+        track's party for ``proximity``), one message per recipient listing its alerts
         (:func:`~deconfliction.channel.alerts.digests`), each with a deadline. The message
         ids."""
-        events = list(events)
-        if not events:
+        rows = _rows(events)
+        if not len(rows):
             return []
         with self._write() as (tx, pending):
-            return self._alerts(tx, pending, events)
+            return self._alerts(tx, pending, rows)
 
-    def alert_once(self, stream: str, batches: Mapping[int, tuple[int, Sequence[AlertEvent]]]
+    def alert_once(self, stream: str,
+                   batches: Mapping[int, tuple[int, AlertRows | Sequence[AlertEvent]]]
                    ) -> list[str]:
         """:meth:`alert` for messages of a track stream, at most once, in one transaction:
         ``batches`` maps a partition to (the seq of its last message handled, the alerts of
@@ -278,23 +283,23 @@ class Service:
         Messages of one partition must come in increasing seq (one writer per partition).
         The message ids written."""
         with self._write() as (tx, pending):
-            events: list[AlertEvent] = []
+            parts: list[AlertRows] = []
             at = ledger_mod.utc_stamp(self.clock())
             for partition, (seq, alerts) in sorted(batches.items()):
                 if tx.stream_offset(stream, partition) >= seq:
                     continue
-                events += alerts
+                parts.append(_rows(alerts))
                 tx.set_stream_offset(stream, partition, seq, at=at)
-            return self._alerts(tx, pending, events)
+            return self._alerts(tx, pending, AlertRows.concat(parts))
 
-    def _alerts(self, tx: Tx, pending: Pending, events: list[AlertEvent]) -> list[str]:
+    def _alerts(self, tx: Tx, pending: Pending, rows: AlertRows) -> list[str]:
         # the events' JSON is pasted as is into the ledger payload (hashed), the ledger row
         # and the outbox row: a storm's alerts are encoded once
         return [self._send(tx, pending, recipient=d.recipient, sender=SERVER,
                            kind=MessageKind.ALERT, subject=d.subject, subject_version=None,
                            summary=d.summary, details={"events": RawJson(d.events_json)},
                            built=True).id
-                for d in digests(events, self._parties)]
+                for d in digests(rows, self._parties)]
 
     def _apply_row(self, row: ObjectRow) -> None:
         self._objects_gen += 1

@@ -291,6 +291,11 @@ class Monitor:
         return self._grid.remove(obj_id)
 
     def set_objects(self, objects: Iterable[Zone | Operation], now_s: float) -> list[ev.Event]:
+        """:meth:`set_objects_table`, its events as objects."""
+        return self.set_objects_table(objects, now_s).events()
+
+    def set_objects_table(self, objects: Iterable[Zone | Operation], now_s: float
+                          ) -> EventTable:
         """Replace the zones and operations watched; returns the ``exit`` events at
         ``now_s`` for tracks inside volumes that no longer count (reason ``"deleted"``, or
         ``"inactive"`` for an operation no longer binding). An object whose version changed
@@ -329,7 +334,7 @@ class Monitor:
                                    zip(self._row_obj, self._row_kind, strict=True)], dtype=object)
         out = self._retire_rows(gone, remap, now_s)
         self._due.expiry_s = -math.inf  # rows changed
-        return self._finish(out, 0.0).events()
+        return self._finish(out, 0.0)
 
     def _retire_rows(self, gone: dict[int, str], remap: dict[int, int], now_s: float,
                      ) -> EventTable:

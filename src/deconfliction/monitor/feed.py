@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from deconfliction.monitor.alerting import is_alert
 from deconfliction.monitor.batch import TrackBatch
-from deconfliction.monitor.simulate import attanf_tracks, is_alert
+from deconfliction.monitor.simulate import attanf_tracks
 from deconfliction.monitor.sources.native import batch_to_jsonl
 
 __all__ = ["feed", "wait_ready"]

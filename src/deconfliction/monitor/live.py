@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.engine import DEFAULT_CONFIG, Monitor
-from deconfliction.monitor.events import Event, MonitorConfig
+from deconfliction.monitor.events import STALE, Event, EventTable, MonitorConfig
 from deconfliction.monitor.stream.region import LEAVE, OWNED
 
 if TYPE_CHECKING:
@@ -60,25 +60,25 @@ class LiveMonitor:
     def follow(self, service: Service, now_s: float) -> list[Event]:
         """Catch up with the stored objects; ``exit`` events of volumes that went away."""
         with self._lock:
-            return self._follow(service, now_s)
+            return self._follow(service, now_s).events()
 
-    def _follow(self, service: Service, now_s: float) -> list[Event]:
+    def _follow(self, service: Service, now_s: float) -> EventTable:
         seq, objects = service.live_objects(None if self.monitor is None else self.objects_gen)
         self.objects_gen = seq
         if objects is None:
-            return []
+            return EventTable.empty()
         # the ledger moves with every message too (alerts among them): re-index only when
         # an object's version changed
         versions = {o.id: o.version for o in objects}
         if self.monitor is not None and versions == self._versions:
-            return []
+            return EventTable.empty()
         self._versions = versions
         self.objects_key = hashlib.sha256(
             json.dumps(sorted(versions.items())).encode()).hexdigest()
         if self.monitor is None:
             self.monitor = Monitor(objects, self.config)
-            return []
-        return self.monitor.set_objects(objects, now_s)
+            return EventTable.empty()
+        return self.monitor.set_objects_table(objects, now_s)
 
     def step(self, service: Service, batch: TrackBatch,
              status: npt.NDArray[np.int8] | None = None) -> list[Event]:
@@ -91,15 +91,21 @@ class LiveMonitor:
         only the events of owned tracks are returned, after :attr:`owned` takes each track's
         latest report here into account.
         """
+        return self.step_table(service, batch, status).events()
+
+    def step_table(self, service: Service, batch: TrackBatch,
+                   status: npt.NDArray[np.int8] | None = None) -> EventTable:
+        """:meth:`step` with the events as columns (no Python object per event)."""
         with self._lock:
             now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
-            events = self._follow(service, now_s)
+            tables = [self._follow(service, now_s)]
             assert self.monitor is not None
             if status is not None:
                 batch = self._sort_out(batch, status)
             if len(batch):
-                events += self.monitor.ingest(batch)
-            events += self.monitor.flush(now_s)
+                tables.append(self.monitor.ingest_table(batch))
+            tables.append(self.monitor.flush_table(now_s))
+            events = EventTable.concat(tables)
             if status is not None:
                 events = self._owned_only(events)
         return events
@@ -123,10 +129,11 @@ class LiveMonitor:
         self.owned.update(names[status[last] == OWNED].tolist())
         return batch
 
-    def _owned_only(self, events: list[Event]) -> list[Event]:
+    def _owned_only(self, events: EventTable) -> EventTable:
         owned = self.owned
-        out = [e for e in events if e.track in owned]
-        owned.difference_update(e.track for e in events if e.kind == "stale")
+        tracks = events.track.tolist()
+        out = events.take(np.nonzero([t in owned for t in tracks])[0])
+        owned.difference_update(events.track[events.kind == STALE].tolist())
         return out
 
 

@@ -26,10 +26,10 @@ import numpy as np
 from deconfliction.core.geodesy import forward
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.core.outline import Circle, Corridor, Polygon
+from deconfliction.monitor.alerting import alerts as alerts_of
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import Event, MonitorConfig
-from deconfliction.monitor.simulate import alerts as alerts_of
 
 __all__ = ["ReplayResult", "plot", "replay", "summarise", "world_borders"]
 

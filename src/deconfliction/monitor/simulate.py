@@ -14,9 +14,11 @@ every ``step_s`` seconds:
   130 km north of the garrison, 2.2 km apart laterally, at 220 m/s each: *proximity* (their
   closest approach, about 2 km, is 250 s ahead at the start).
 
-:func:`alerts` keeps the events a channel would raise: ``enter`` and ``predicted`` where
-the party is not allowed, ``nonconforming`` and ``proximity``.
+:func:`~deconfliction.monitor.alerting.alerts` keeps the events a channel would raise:
+``enter`` and ``predicted`` where the party is not allowed, ``nonconforming`` and
+``proximity``.
 
+>>> from deconfliction.monitor.alerting import alerts
 >>> from deconfliction.monitor.engine import Monitor
 >>> m = Monitor(attanf_objects())
 >>> found = []
@@ -31,7 +33,7 @@ the party is not allowed, ``nonconforming`` and ``proximity``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,7 +42,6 @@ import numpy as np
 from deconfliction.core.geodesy import forward
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.monitor.batch import TrackBatch
-from deconfliction.monitor.events import Event
 from deconfliction.scenario.attanf import (
     GARRISON,
     at_tanf_zone,
@@ -50,8 +51,7 @@ from deconfliction.scenario.attanf import (
     pursuit_revised,
 )
 
-__all__ = ["START", "Leg", "alerts", "attanf_legs", "attanf_objects", "attanf_tracks",
-           "is_alert"]
+__all__ = ["START", "Leg", "attanf_legs", "attanf_objects", "attanf_tracks"]
 
 #: when the simulation starts
 START = datetime(2018, 9, 13, 6, tzinfo=UTC)
@@ -116,15 +116,3 @@ def attanf_tracks(start: datetime = START, step_s: float = 10.0, duration_s: flo
             t_s=np.full(n, t0 + dt), lat=lat, lon=lon, alt_m=[g.alt_m for g in legs],
             speed_mps=speed, heading_deg=(back + 180.0) % 360.0,
             operation=[g.operation for g in legs])
-
-
-def is_alert(kind: str, details: Mapping[str, object]) -> bool:
-    """Whether a channel alerts on an event of ``kind`` with ``details``: ``enter`` and
-    ``predicted`` not allowed, ``nonconforming`` and ``proximity``."""
-    return kind in ("nonconforming", "proximity") or (
-        kind in ("enter", "predicted") and details.get("allowed") is False)
-
-
-def alerts(events: Sequence[Event]) -> list[Event]:
-    """The events a channel alerts on (:func:`is_alert`)."""
-    return [e for e in events if is_alert(e.kind, e.details)]

@@ -23,6 +23,7 @@ order) and drops what must not change state, counting it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -74,28 +75,29 @@ class TrackTable:
             setattr(self, name, a)
 
     def slots(self, names: np.ndarray) -> IntArray:
-        """The slot of each track id in ``names``, giving new tracks a slot."""
-        get = self.ids.get
-        idx = np.fromiter((get(x, -1) for x in names), dtype=np.int64, count=names.size)
+        """The slot of each track id in ``names``, giving new tracks a slot (a freed one
+        first, the last freed first, else the next new one; in order of first sight)."""
+        ids = self.ids
+        listed = names.tolist()
+        idx = np.fromiter(map(ids.get, listed, repeat(-1)), dtype=np.int64, count=names.size)
         new = np.nonzero(idx < 0)[0]
         if new.size:
-            for name in names[new]:
-                if name not in self.ids:
-                    self.ids[name] = self._alloc(name)
-            idx[new] = np.fromiter((self.ids[x] for x in names[new]), dtype=np.int64,
+            unseen = names[new].tolist()
+            fresh = list(dict.fromkeys(unseen))
+            reused = self._free[::-1][:len(fresh)]
+            del self._free[len(self._free) - len(reused):]
+            start = self.size
+            self.size += len(fresh) - len(reused)
+            self._grow(self.size)
+            got = np.array(reused + list(range(start, self.size)), dtype=np.int64)
+            named = np.empty(len(fresh), dtype=object)
+            named[:] = fresh  # the same str objects as the keys of ``ids``
+            self.name[got], self.alive[got], self.last_t[got] = named, True, -np.inf
+            self.party[got], self.op[got], self.nonconf[got] = "", "", False
+            ids.update(zip(fresh, got.tolist(), strict=True))
+            idx[new] = np.fromiter(map(ids.__getitem__, unseen), dtype=np.int64,
                                    count=new.size)
         return idx
-
-    def _alloc(self, name: str) -> int:
-        if self._free:
-            i = self._free.pop()
-        else:
-            i = self.size
-            self.size += 1
-            self._grow(self.size)
-        self.name[i], self.alive[i], self.last_t[i] = name, True, -np.inf
-        self.party[i], self.op[i], self.nonconf[i] = "", "", False
-        return i
 
     def drop(self, slots: IntArray) -> None:
         """Forget the tracks in ``slots`` (their slots are reused)."""

@@ -26,11 +26,11 @@ import pytest
 from regionhelp import CELL_DEG, FRINGE_M, HALO_M, MAX_SPEED_MPS, MONITOR, region_batches
 
 from deconfliction.channel.service import Service
+from deconfliction.monitor.alerting import alerts as alerts_of
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.engine import DEFAULT_CONFIG
 from deconfliction.monitor.events import Event, MonitorConfig
 from deconfliction.monitor.live import LiveMonitor
-from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.simulate import attanf_legs, attanf_tracks
 from deconfliction.monitor.stream import StreamConfig, publish_batches
 from deconfliction.monitor.stream.region import NONE

@@ -19,9 +19,9 @@ from deconfliction.api.auth import need
 from deconfliction.api.state import service_of
 from deconfliction.channel.service import Principal, Service
 from deconfliction.core.errors import DeconflictionError
+from deconfliction.monitor.alerting import alert_rows
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.live import LiveMonitor as FollowingMonitor
-from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.sources import batch_from_jsonl
 
 __all__ = ["LiveMonitor", "router"]
@@ -34,8 +34,8 @@ class LiveMonitor(FollowingMonitor):
 
     def ingest(self, service: Service, batch: TrackBatch) -> tuple[list[Any], list[str]]:
         """Events of ``batch`` and the ids of the alert messages sent."""
-        events = self.step(service, batch)
-        return events, service.alert(alerts_of(events))
+        table = self.step_table(service, batch)
+        return table.events(), service.alert(alert_rows(table))
 
 
 @router.post("/reports", summary="Position reports (JSON lines): events back, alerts to the "

@@ -46,11 +46,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deconfliction.channel.alerts import AlertRows
+from deconfliction.monitor.alerting import alert_rows
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.engine import DEFAULT_CONFIG
-from deconfliction.monitor.events import Event, MonitorConfig
+from deconfliction.monitor.events import MonitorConfig
 from deconfliction.monitor.live import LiveMonitor
-from deconfliction.monitor.simulate import alerts as alerts_of
 from deconfliction.monitor.stream.jetstream import (
     Delivery,
     DeliveryGapError,
@@ -167,7 +168,7 @@ class _Stepped:
 
     part: _Partition
     delivery: Delivery
-    alerts: list[Event]
+    alerts: AlertRows
     #: when it was stepped (epoch s)
     stepped_s: float
 
@@ -176,26 +177,28 @@ def _step(part: _Partition, service: Any, d: Delivery) -> _Stepped | None:
     """Fold ``d`` into the partition's state; ``None`` for a message already folded in."""
     if d.stream_seq <= part.seq:  # redelivered after a lost ack (e.g. a reconnect): handled
         return None
-    alerts = alerts_of(part.live.step(service, d.batch, d.status))
+    events = part.live.step_table(service, d.batch, d.status)
     part.seq = d.stream_seq
     # a replayed message whose alerts are already written updates the state only
-    return _Stepped(part, d, alerts if d.stream_seq > part.offset else [], time.time())
+    alerts = alert_rows(events) if d.stream_seq > part.offset else AlertRows.concat(())
+    return _Stepped(part, d, alerts, time.time())
 
 
 async def _commit(stepped: list[_Stepped], service: Any, stream: str) -> None:
     """The alerts of ``stepped`` and each partition's offset in one transaction (in a
     thread: the event loop goes on receiving and stepping), then the acks (a crash in
     between: the messages come again and alert nothing twice)."""
-    batches: dict[int, tuple[int, list[Event]]] = {}
+    rows: dict[int, list[AlertRows]] = {}
     for s in stepped:
-        if s.alerts:
-            _, alerts = batches.get(s.part.partition, (0, []))
-            batches[s.part.partition] = (s.delivery.stream_seq, alerts + s.alerts)
+        if len(s.alerts):
+            rows.setdefault(s.part.partition, []).append(s.alerts)
+    last = {s.part.partition: s.delivery.stream_seq for s in stepped if len(s.alerts)}
+    batches = {p: (last[p], AlertRows.concat(r)) for p, r in rows.items()}
     started_s = time.time()
     if batches:
         await asyncio.to_thread(service.alert_once, stream, batches)
         for s in stepped:
-            if s.alerts:
+            if len(s.alerts):
                 s.part.offset = s.delivery.stream_seq
                 _crash_hook(s.part.partition, s.delivery.stream_seq)
     done_s = time.time()
