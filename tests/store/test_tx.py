@@ -7,12 +7,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 import sample_objects as samples
 from deconfliction.core.errors import StoreError
 from deconfliction.core.messages import Answer, Message, MessageKind, MessageState
 from deconfliction.core.parties import PartyProfile
+from deconfliction.formats.records import message_to_dict
 from deconfliction.store import SqlStore, open_store
+from deconfliction.store.tables import messages
+from deconfliction.store.tx import Tx, ledger_row
 
 T0 = datetime(2018, 9, 7, 10, tzinfo=UTC)
 
@@ -30,6 +34,33 @@ def _msg(i: int, recipient: str = "russia", deadline_h: float | None = 1.0) -> M
         deadline_at=None if deadline_h is None else T0 + timedelta(hours=deadline_h),
         details={"n": i, "text": "ünïcode"},
     )
+
+
+def _add(tx: Tx, msg: Message, *, seq: int, webhook: bool) -> None:
+    """``msg`` with the ledger entry that sends it (where its details are kept)."""
+    tx.append_ledger_rows([ledger_row({"seq": seq, "subject": msg.id, "kind": "message.sent",
+                                       "hash": f"h{seq}", "payload": message_to_dict(msg)})])
+    tx.add_message(msg, seq=seq, webhook=webhook)
+
+
+def test_a_messages_details_are_kept_once_in_its_ledger_entry(store: SqlStore) -> None:
+    with store.write() as tx:
+        _add(tx, _msg(1), seq=1, webhook=False)
+        _add(tx, _msg(2), seq=2, webhook=False)
+        tx.add_message(_msg(3), seq=2, webhook=False)  # names the entry of another message
+        tx.add_message(_msg(4), seq=9, webhook=False)  # no such entry
+    with store.read() as tx:
+        bodies = dict(tx.conn.execute(sa.select(messages.c.id, messages.c.body)).all())
+        assert all("details" not in b for b in bodies.values())
+        assert tx.message("m1") == _msg(1)
+        for bad in ("m3", "m4"):
+            with pytest.raises(StoreError, match=f"message {bad}: its ledger entry"):
+                tx.message(bad)
+    with store.write() as tx:  # a row written when the body held the details
+        tx.conn.execute(messages.update().where(messages.c.id == "m4").values(
+            body=message_to_dict(_msg(4))))
+    with store.read() as tx:
+        assert tx.message("m4") == _msg(4)
 
 
 def test_parties_and_tokens(store: SqlStore) -> None:
@@ -60,7 +91,7 @@ def test_a_token_of_an_unknown_party_is_refused(store: SqlStore) -> None:
 def test_messages_round_trip_filter_and_answer(store: SqlStore) -> None:
     with store.write() as tx:
         for i in range(1, 6):
-            tx.add_message(_msg(i, "russia" if i % 2 else "ocha"), seq=i, webhook=i == 1)
+            _add(tx, _msg(i, "russia" if i % 2 else "ocha"), seq=i, webhook=i == 1)
     with store.read() as tx:
         assert [m.id for _, m in tx.messages(recipient="russia")] == ["m1", "m3", "m5"]
         assert [s for s, _ in tx.messages(recipient="russia", after_seq=1)] == [3, 5]
@@ -84,9 +115,9 @@ def test_messages_round_trip_filter_and_answer(store: SqlStore) -> None:
 
 def test_overdue_messages_are_found_once_escalated_flag_is_set(store: SqlStore) -> None:
     with store.write() as tx:
-        tx.add_message(_msg(1, deadline_h=1), seq=1, webhook=False)
-        tx.add_message(_msg(2, deadline_h=5), seq=2, webhook=False)
-        tx.add_message(_msg(3, deadline_h=None), seq=3, webhook=False)
+        _add(tx, _msg(1, deadline_h=1), seq=1, webhook=False)
+        _add(tx, _msg(2, deadline_h=5), seq=2, webhook=False)
+        _add(tx, _msg(3, deadline_h=None), seq=3, webhook=False)
     later = (T0 + timedelta(hours=2)).timestamp()
     with store.read() as tx:
         assert [m.id for m in tx.overdue_messages(later)] == ["m1"]

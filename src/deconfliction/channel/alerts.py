@@ -36,7 +36,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, fields
-from typing import Protocol
+from itertools import chain
+from operator import itemgetter
+from typing import Protocol, TypeVar
 
 from deconfliction.channel.canonical import dumps_unchecked
 
@@ -46,6 +48,7 @@ __all__ = ["ALERTS_PER_MESSAGE", "AlertEvent", "AlertRows", "Digest", "digests"]
 ALERTS_PER_MESSAGE = 500
 #: how many tracks and objects a summary names
 _NAMED = 3
+T = TypeVar("T")
 
 
 class AlertEvent(Protocol):
@@ -116,31 +119,44 @@ class Digest:
     events_json: str
 
 
-def _about(object_id: str | None, other_track: str | None) -> str:
-    return object_id if object_id is not None else f"track {other_track}"
-
-
-def _names(values: Iterable[str]) -> str:
+def _names(values: tuple[str, ...]) -> str:
     unique = list(dict.fromkeys(values))
     more = len(unique) - _NAMED
     return ", ".join(unique[:_NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
-def _summary(rows: AlertRows, idx: list[int]) -> str:
-    if len(idx) == 1:
-        i = idx[0]
-        return (f"{rows.kind[i]}: track {rows.track[i]} ({rows.party[i] or 'unknown party'}), "
-                f"{_about(rows.object_id[i], rows.other_track[i])}")
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted(Counter(rows.kind[i] for i in idx).items()))
-    about = (_about(rows.object_id[i], rows.other_track[i]) for i in idx)
-    return (f"{len(idx)} alerts ({kinds}): tracks {_names(rows.track[i] for i in idx)}; "
-            f"{_names(about)}")
+def _picked(column: list[T], idx: list[int]) -> tuple[T, ...]:
+    """``column`` at ``idx``, at C speed."""
+    return itemgetter(*idx)(column) if len(idx) > 1 else (column[idx[0]],)
 
 
-def _subject(rows: AlertRows, idx: list[int]) -> str | None:
-    """The zone or operation (else the track) every event concerns; ``None`` if several."""
-    subjects = {rows.object_id[i] or rows.track[i] for i in idx}
-    return subjects.pop() if len(subjects) == 1 else None
+class _Digester:
+    """What the summary and subject of a message need, per alert: its kind, track,
+    what it is about (the zone or operation, else the other track) and its subject (the
+    zone or operation, else the track)."""
+
+    def __init__(self, rows: AlertRows) -> None:
+        self.rows = rows
+        self.about = [o if o is not None else f"track {t}"
+                      for o, t in zip(rows.object_id, rows.other_track, strict=True)]
+        self.subject = [o or t for o, t in zip(rows.object_id, rows.track, strict=True)]
+
+    def digest(self, recipient: str, idx: list[int]) -> Digest:
+        rows = self.rows
+        subjects = set(_picked(self.subject, idx))
+        return Digest(recipient, subjects.pop() if len(subjects) == 1 else None,
+                      self.summary(idx), len(idx),
+                      "[" + ",".join(_picked(rows.text, idx)) + "]")
+
+    def summary(self, idx: list[int]) -> str:
+        rows = self.rows
+        if len(idx) == 1:
+            i = idx[0]
+            return (f"{rows.kind[i]}: track {rows.track[i]} "
+                    f"({rows.party[i] or 'unknown party'}), {self.about[i]}")
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(Counter(_picked(rows.kind, idx)).items()))
+        return (f"{len(idx)} alerts ({kinds}): tracks {_names(_picked(rows.track, idx))}; "
+                f"{_names(_picked(self.about, idx))}")
 
 
 def digests(rows: AlertRows, known: Container[str],
@@ -161,12 +177,10 @@ def digests(rows: AlertRows, known: Container[str],
             if r is not None and r in known:
                 by.setdefault(r, []).append(idx)
     out = []
-    texts = rows.text
+    digester = _Digester(rows)
     for r in sorted(by):
         groups = by[r]
-        mine = groups[0] if len(groups) == 1 else sorted(i for g in groups for i in g)
+        mine = groups[0] if len(groups) == 1 else sorted(chain.from_iterable(groups))
         for start in range(0, len(mine), per_message):
-            chunk = mine[start:start + per_message]
-            out.append(Digest(r, _subject(rows, chunk), _summary(rows, chunk), len(chunk),
-                              "[" + ",".join([texts[i] for i in chunk]) + "]"))
+            out.append(digester.digest(r, mine[start:start + per_message]))
     return out

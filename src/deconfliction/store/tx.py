@@ -111,10 +111,36 @@ def ledger_row(entry: dict[str, Any]) -> dict[str, Any]:
             "subject": entry.get("subject")}
 
 
+def _body(msg: Message) -> dict[str, Any]:
+    """What the outbox row of ``msg`` holds of it: all but its details (an alert storm's
+    events), which stay in the ledger entry that sent it (the row's ``seq``): written once."""
+    body = message_to_dict(msg)
+    del body["details"]
+    return body
+
+
+def _message(row: Any) -> Message:
+    """The message of a row of :data:`_MESSAGE_SELECT`: the body, with the details from its
+    ledger entry (a body written before they moved there still holds them)."""
+    body = row.body
+    if "details" not in body:
+        entry = row.entry
+        if entry is None or entry.get("subject") != body.get("id") or not isinstance(
+                entry.get("payload"), dict):
+            raise StoreError("STORE_FAILURE",
+                             f"message {body.get('id')}: its ledger entry {row.seq} is missing")
+        body = {**body, "details": entry["payload"]["details"]}
+    return message_from_dict(body)
+
+
 # statements of every write, built once
 _LEDGER_HEAD = f"SELECT seq, hash FROM {ledger.name} ORDER BY seq DESC LIMIT 1"
 _LEDGER_INSERT = ledger.insert()
 _MESSAGES_INSERT = messages.insert()
+#: messages with the ledger entry that sent each one (its details are there)
+_MESSAGE_SELECT = sa.select(
+    messages.c.id, messages.c.seq, messages.c.body, ledger.c.entry,
+).select_from(messages.outerjoin(ledger, ledger.c.seq == messages.c.seq))
 
 
 class Tx:
@@ -346,7 +372,7 @@ class Tx:
         return {
             "recipient": msg.recipient,
             "sender": msg.sender,
-            "body": message_to_dict(msg),
+            "body": _body(msg),
             "state": msg.state.value,
             "subject": msg.subject,
             "deadline_s": None if msg.deadline_at is None else msg.deadline_at.timestamp(),
@@ -355,11 +381,14 @@ class Tx:
         }
 
     def add_message(self, msg: Message, *, seq: int, webhook: bool) -> None:
-        """Put ``msg`` in its recipient's outbox (and the webhook queue if ``webhook``)."""
+        """Put ``msg`` in its recipient's outbox (and the webhook queue if ``webhook``).
+        Its ledger entry ``seq`` (subject: its id; payload: the message) is where its
+        details are read from: write it in the same transaction."""
         self.conn.execute(messages.insert(), message_row(msg, seq=seq, webhook=webhook))
 
     def add_messages(self, rows: list[dict[str, Any]]) -> None:
-        """Insert outbox rows (from :func:`message_row`) in one executemany."""
+        """Insert outbox rows (from :func:`message_row`) in one executemany (see
+        :meth:`add_message`)."""
         if rows:
             self.conn.execute(_MESSAGES_INSERT, rows)
 
@@ -371,10 +400,8 @@ class Tx:
 
     def message(self, msg_id: str) -> Message | None:
         """The message with ``msg_id``, or ``None``."""
-        body = self.conn.execute(
-            sa.select(messages.c.body).where(messages.c.id == msg_id)
-        ).scalar_one_or_none()
-        return None if body is None else message_from_dict(body)
+        row = self.conn.execute(_MESSAGE_SELECT.where(messages.c.id == msg_id)).one_or_none()
+        return None if row is None else _message(row)
 
     def message_seq(self, msg_id: str) -> int | None:
         """The ledger entry that created the message."""
@@ -395,7 +422,7 @@ class Tx:
     ) -> list[tuple[int, Message]]:
         """Messages with their seq, oldest first, filtered."""
         c = messages.c
-        q = sa.select(c.seq, c.body).where(c.seq > after_seq).order_by(c.seq, c.id).limit(limit)
+        q = _MESSAGE_SELECT.where(c.seq > after_seq).order_by(c.seq, c.id).limit(limit)
         if recipient is not None:
             q = q.where(c.recipient == recipient)
         if sender is not None:
@@ -404,37 +431,37 @@ class Tx:
             q = q.where(c.subject == subject)
         if states is not None:
             q = q.where(c.state.in_([s.value for s in states]))
-        return [(int(r.seq), message_from_dict(r.body)) for r in self.conn.execute(q)]
+        return [(int(r.seq), _message(r)) for r in self.conn.execute(q)]
 
     def overdue_messages(self, now_s: float, limit: int = 500) -> list[Message]:
         """Pending, not yet escalated messages whose deadline has passed."""
         c = messages.c
         q = (
-            sa.select(c.body)
+            _MESSAGE_SELECT
             .where(c.state == MessageState.PENDING.value, ~c.escalated,
                    c.deadline_s.is_not(None), c.deadline_s <= now_s)
             .order_by(c.deadline_s)
             .limit(limit)
         )
-        return [message_from_dict(b) for b in self.conn.execute(q).scalars()]
+        return [_message(r) for r in self.conn.execute(q)]
 
     def webhook_due(self, now_s: float, limit: int = 100) -> list[Message]:
         """Messages whose webhook delivery is due."""
         c = messages.c
         q = (
-            sa.select(c.body)
+            _MESSAGE_SELECT
             .where(c.webhook_state == "pending", c.webhook_next_s <= now_s)
             .order_by(c.webhook_next_s, c.seq)
             .limit(limit)
         )
-        return [message_from_dict(b) for b in self.conn.execute(q).scalars()]
+        return [_message(r) for r in self.conn.execute(q)]
 
     def claim_webhooks(self, now_s: float, until_s: float, limit: int = 1) -> list[Message]:
         """Due webhook deliveries, claimed until ``until_s`` (a lease: their next try is
         pushed there, so no other process sends them meanwhile). In a write transaction."""
         c = messages.c
         rows = self.conn.execute(
-            sa.select(c.id, c.body)
+            _MESSAGE_SELECT
             .where(c.webhook_state == "pending", c.webhook_next_s <= now_s)
             .order_by(c.webhook_next_s, c.seq)
             .limit(limit)
@@ -442,7 +469,7 @@ class Tx:
         if rows:
             self.conn.execute(messages.update().where(c.id.in_([r.id for r in rows]))
                               .values(webhook_next_s=until_s))
-        return [message_from_dict(r.body) for r in rows]
+        return [_message(r) for r in rows]
 
     def webhook_attempts(self, msg_id: str) -> int:
         """How many webhook deliveries of ``msg_id`` were tried."""

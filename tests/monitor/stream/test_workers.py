@@ -12,7 +12,6 @@ import dataclasses
 import json
 import os
 import signal
-import sqlite3
 import threading
 import time
 import uuid
@@ -135,14 +134,12 @@ def _one_monitor(db: str, batches: list[TrackBatch], monitor: MonitorConfig) -> 
 
 
 def _alerts_in(db: str) -> Counter[str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT recipient, body FROM messages").fetchall()
     out: Counter[str] = Counter()
-    for recipient, body in rows:
-        doc = json.loads(body)
-        if doc["kind"] == "alert":
-            for event in doc["details"]["events"]:
-                out[_key(recipient, event)] += 1
+    with open_store(db) as store, store.read() as tx:
+        for _, m in tx.messages(limit=1_000_000):
+            if m.kind.value == "alert":
+                for event in m.details["events"]:
+                    out[_key(m.recipient, event)] += 1
     return out
 
 
