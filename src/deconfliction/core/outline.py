@@ -28,7 +28,9 @@ deconfliction.core.errors.ValidationError: exterior: the ring crosses itself (Se
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, TypeVar
@@ -43,7 +45,8 @@ from deconfliction.core.geodesy import WGS84, FloatArray, inverse, wrap180
 from deconfliction.core.limits import DEFAULT_LIMITS, Limits
 from deconfliction.core.sphere import unit_vectors
 
-__all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring"]
+__all__ = ["BBox", "Cap", "Circle", "Corridor", "Edges", "LatLon", "Outline", "Polygon", "Ring",
+           "stored_outlines"]
 
 LatLon = tuple[float, float]
 _T = TypeVar("_T", bound=np.generic)
@@ -280,6 +283,28 @@ def _cross3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                      a[0] * b[1] - a[1] * b[0]])
 
 
+#: set while outlines are read back from a store that checked them when they were written
+_STORED: ContextVar[bool] = ContextVar("stored_outlines", default=False)
+
+
+@contextmanager
+def stored_outlines() -> Iterator[None]:
+    """Outlines built inside were checked when first accepted (read back from a store):
+    a polygon skips the self-crossing test, its costliest check (most of the time a worker
+    takes to read 25,000 objects); every cheaper check still runs.
+
+    >>> bow_tie = ((0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0))
+    >>> with stored_outlines():
+    ...     len(Polygon(bow_tie).exterior)
+    4
+    """
+    token = _STORED.set(True)
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
+
 @dataclass(frozen=True)
 class Polygon:
     """A polygon whose edges are geodesics, with optional holes; ``radius_m`` is 0."""
@@ -309,7 +334,8 @@ class Polygon:
                     where,
                 )
         self.validate(DEFAULT_LIMITS)
-        self._check_simple()
+        if not _STORED.get():
+            self._check_simple()
 
     def validate(self, limits: Limits) -> None:
         """Check the vertex count against ``limits``."""

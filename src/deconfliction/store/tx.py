@@ -24,6 +24,7 @@ from deconfliction.core.errors import (
 )
 from deconfliction.core.messages import Message, MessageState
 from deconfliction.core.objects import Operation, Zone
+from deconfliction.core.outline import stored_outlines
 from deconfliction.core.parties import PartyProfile
 from deconfliction.formats.native import operation_from_dict, zone_from_dict
 from deconfliction.formats.records import (
@@ -154,7 +155,8 @@ class Tx:
 
     def _decode(self, kind: ObjectKind, obj_id: str, body: Any) -> StoredObject:
         try:
-            return zone_from_dict(body) if kind == "zone" else operation_from_dict(body)
+            with stored_outlines():  # checked when written
+                return zone_from_dict(body) if kind == "zone" else operation_from_dict(body)
         except DeconflictionError as err:
             raise StoreError(
                 "CORRUPT_ROW", f"{self.label}: stored {kind} {obj_id!r} cannot be read: {err}"
