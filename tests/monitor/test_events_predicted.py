@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import oracle
-from evhelp import AT_TANF, AT_TANF_ZONE, GEOD, batch, zone
+from evhelp import AT_TANF, AT_TANF_ZONE, GEOD, T0, batch, zone
 
 from deconfliction.core.outline import Circle, Polygon
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import MonitorConfig
-from deconfliction.monitor.predict import PAD_M, SPACING_M, course_points
+from deconfliction.monitor.predict import PAD_M, SPACING_M, course_points, first_entry
 
 CFG = MonitorConfig(proximity_m=0.0, lookahead_s=300.0)
 STEP_S = 0.25
@@ -137,3 +137,106 @@ def test_course_points_stay_within_the_bound() -> None:
     assert np.all(err <= SPACING_M / 2 * 0 + (PAD_M - SPACING_M / 2) / 2 + 1e-6)
     assert np.all(reach[rep] / np.maximum(counts[rep] - 1, 1) <= SPACING_M + 1e-9)
 
+
+
+def _crowd(rng: np.random.Generator, n: int) -> list:
+    """Zones of every size packed round one place, with bands and windows of all kinds."""
+    out = []
+    for k in range(n):
+        lat, lon = 33.0 + rng.uniform(-0.7, 0.7), 38.5 + rng.uniform(-0.8, 0.8)
+        if k % 3:
+            outline = Circle(lat, lon, float(rng.choice([40.0, 400.0, 3_000.0, 25_000.0])))
+        else:  # a pentagon round its centre, convex or not
+            az = np.arange(5) * 72.0 + rng.uniform(0.0, 60.0, 5)
+            x, y, _ = GEOD.fwd(np.full(5, lon), np.full(5, lat), az,
+                               rng.uniform(1.0, 3.0, 5) * float(rng.choice([100.0, 4_000.0])))
+            outline = Polygon(tuple(zip(y.tolist(), x.tolist(), strict=True)))
+        lo = float(rng.choice([0.0, 0.0, 2_000.0, 8_000.0]))
+        start = rng.choice([None, None, -500.0, 60.0, 240.0])
+        end = rng.choice([None, None, 30.0, 200.0, -10.0])
+        if start is not None and end is not None and end <= start:
+            end = None
+        out.append(zone(f"z{k:03d}", outline, lo=lo, hi=lo + float(rng.uniform(500, 9_000)),
+                        start_s=start, end_s=end, buffer_m=float(rng.choice([0.0, 150.0]))))
+    return out
+
+
+def test_candidates_lose_no_entry_against_marching_every_row() -> None:
+    """The engine's predictions (candidates from the course's points, rows skipped by band,
+    window or being inside) equal the march over every (report, row) pair along the whole
+    look-ahead: fails if a row is skipped wrongly or a candidate's range is cut short."""
+    rng = np.random.default_rng(23)
+    zones = _crowd(rng, 90)
+    n = 400
+    lat = 33.0 + rng.uniform(-1.0, 1.0, n)
+    lon = 38.5 + rng.uniform(-1.1, 1.1, n)
+    speed = np.where(rng.random(n) < 0.1, 0.0, rng.uniform(5.0, 300.0, n))
+    alt = np.where(rng.random(n) < 0.15, np.nan, rng.uniform(0.0, 12_000.0, n))
+    head = rng.uniform(0, 360, n)
+    m = Monitor(zones, CFG)
+    out = m.ingest(batch([f"p{k:03d}" for k in range(n)], [0.0] * n, lat.tolist(),
+                         lon.tolist(), alt=alt, speed=speed, heading=head))
+    got = {(e.track, e.object_id): e.details["time_to_boundary_s"]
+           for e in out if e.kind == "predicted"}
+    # the march along the whole look-ahead for every pair not already inside
+    rows = [zones.index(next(z for z in zones if z.id == obj)) for obj in m._row_obj]
+    assert rows == list(range(len(zones)))  # one row per zone, in order
+    t = np.full(n, T0)
+    fin = np.isfinite(alt)
+    ir, rr = m._grid.classify(lat[fin], lon[fin], alt[fin], t[fin])
+    own = {(int(np.nonzero(fin)[0][i]), int(r)) for i, r in zip(ir, rr, strict=True)}
+    for i in np.nonzero(~fin)[0]:  # unknown altitude: in a volume whatever its band
+        for r, z in enumerate(zones):
+            w = z.volumes[0].time
+            now = (w.start is None or w.start.timestamp() <= T0) and (
+                w.end is None or T0 < w.end.timestamp())
+            if now and _signed(z, lat[i:i + 1], lon[i:i + 1])[0] <= 0.0:
+                own.add((int(i), r))
+    pairs = [(i, r) for i in range(n) for r in range(len(zones)) if (i, r) not in own]
+    crep = np.array([p[0] for p in pairs], dtype=np.int64)
+    crow = np.array([p[1] for p in pairs], dtype=np.int64)
+    geom = m._geom()
+    tau, _, _ = first_entry(crep, crow, np.zeros(crep.size), np.full(crep.size, 1e12), t, lat,
+                            lon, alt, speed, head, CFG.lookahead_s, *geom,
+                            m._grid.build().cols["ef"])
+    want = {(f"p{crep[k]:03d}", zones[crow[k]].id): tau[k] for k in range(crep.size)
+            if np.isfinite(tau[k])}
+    assert len(want) >= 100
+    assert got.keys() == want.keys()
+    for key, w in want.items():
+        assert abs(got[key] - w) * max(float(speed[int(key[0][1:])]), 1.0) < 0.01, key
+
+
+def test_an_entry_in_the_last_half_metre_of_the_look_ahead_is_found() -> None:
+    """Courses that graze a circle (slow convergence: the march's last steps are its least
+    step) and reach it less than that step before the end of the look-ahead."""
+    rng = np.random.default_rng(31)
+    centre, radius = (33.2, 38.9), 3_000.0
+    cases = []
+    for k in range(40):
+        # start 4 km off the edge, aimed 2-40 degrees off the tangent
+        bearing = rng.uniform(0, 360)
+        lon0, lat0, back = GEOD.fwd(centre[1], centre[0], bearing, radius + 4_000.0)
+        tangent = np.degrees(np.arcsin(radius / (radius + 4_000.0)))
+        head = (back + tangent - rng.uniform(2.0, 40.0)) % 360
+
+        def dist(s: float, lon0: float = lon0, lat0: float = lat0, head: float = head) -> float:
+            x, y, _ = GEOD.fwd(lon0, lat0, head, s)
+            return float(GEOD.inv(x, y, centre[1], centre[0])[2]) - radius
+
+        lo, hi = 0.0, 4_000.0 / np.sin(np.radians(2.0))
+        while dist(hi) > 0.0:
+            hi *= 0.9
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if dist(mid) > 0.0 else (lo, mid)
+        delta = rng.uniform(0.005, 0.45)  # the entry this far before the look-ahead's end
+        cases.append((lat0, lon0, head, hi, (hi + delta) / CFG.lookahead_s, k))
+    m = Monitor([zone("c", Circle(*centre, radius))], CFG)
+    out = m.ingest(batch([f"g{c[5]}" for c in cases], [0.0] * len(cases),
+                         [c[0] for c in cases], [c[1] for c in cases], alt=1_000.0,
+                         speed=[c[4] for c in cases], heading=[c[2] for c in cases]))
+    got = {e.track: e.details["time_to_boundary_s"] for e in out if e.kind == "predicted"}
+    for lat0, lon0, head, s_e, v, k in cases:
+        assert f"g{k}" in got, (k, s_e, v)
+        assert abs(got[f"g{k}"] * v - s_e) < 0.01

@@ -70,14 +70,7 @@ from deconfliction.monitor.fences import IN, SHIFT, PairStore, advance
 from deconfliction.monitor.grid import ZoneGrid
 from deconfliction.monitor.kernels import T1
 from deconfliction.monitor.margins import horizontal_member
-from deconfliction.monitor.predict import (
-    PAD_M,
-    SPACING_M,
-    along,
-    course_points,
-    first_entry,
-    reach_m,
-)
+from deconfliction.monitor.predict import PAD_M, course_candidates, first_entry, reach_m
 from deconfliction.monitor.proximity import candidate_pairs, closest_approach, planar_close
 from deconfliction.monitor.tracks import Prepared, TrackTable, commit, prepare
 
@@ -575,34 +568,27 @@ class Monitor:
             0, dtype=np.int64)
         if every.size == 0 and old_pos.size == 0:
             return EventTable.empty()  # nothing to predict, nothing predicted to forget
-        raw = (hit_rep << SHIFT) | hit_row
         geom = self._geom()
+        ef = self._grid.build().cols["ef"]
+        pad = self._pad.build()
+        pc = pad.cols
+        own_lo = np.searchsorted(hit_rep, every)
+        own_hi = np.searchsorted(hit_rep, every, side="right")
         parts: list[tuple[np.ndarray, ...]] = []
         for lo in range(0, every.size, _CHUNK):  # bounded memory: candidates are many
             idx = every[lo:lo + _CHUNK]
             heading = np.where(np.isfinite(hd[idx]), hd[idx], 0.0)
-            reach = reach_m(sp[idx], c.lookahead_s)
-            srep, slat, slon = course_points(p.lat[idx], p.lon[idx], heading, reach)
-            alt = np.clip(np.nan_to_num(p.alt[idx][srep]), -1_000.0, 100_000.0)
-            si, sr = self._pad.classify(slat, slon, alt, np.zeros(srep.size))
-            if si.size == 0:
+            crep, crow, s_from, s_to = course_candidates(
+                idx, p.t, p.lat, p.lon, p.alt, heading, reach_m(sp[idx], c.lookahead_s),
+                c.lookahead_s, own_lo[lo:lo + _CHUNK], own_hi[lo:lo + _CHUNK], hit_row,
+                geom.rowf, self._pad.cell_deg, pad.nx, pad.iy0, pad.cell_off, pad.cand_row,
+                pad.cand_status, pad.cand_par, pad.poff, pad.pieces, pad.row_hq,
+                pc["rowf"], pc["rowi"], pc["ef"], pc["vlat"], pc["vlon"], pc["vu"],
+                pc["start"], pc["end"], pc["normal"], pc["az"], pc["length"])
+            if crep.size == 0:
                 continue
-            hk = (idx[srep[si]] << SHIFT) | sr
-            s_at = along(srep, reach)[si]
-            order = np.lexsort((s_at, hk))
-            hk, s_at = hk[order], s_at[order]
-            first = np.ones(hk.size, dtype=bool)
-            first[1:] = hk[1:] != hk[:-1]
-            starts = np.nonzero(first)[0]
-            ends = np.append(starts[1:], hk.size) - 1
-            keys = hk[starts]
-            s_from = np.maximum(s_at[starts] - SPACING_M / 2, 0.0)
-            s_to = s_at[ends] + SPACING_M / 2
-            fresh = ~np.isin(keys, raw)
-            keys, s_from, s_to = keys[fresh], s_from[fresh], s_to[fresh]
-            crep, crow = keys >> SHIFT, keys & _MASK
             tau, elat, elon = first_entry(crep, crow, s_from, s_to, p.t, p.lat, p.lon, p.alt,
-                                          sp, hd, c.lookahead_s, *geom)
+                                          sp, hd, c.lookahead_s, *geom, ef)
             good = np.isfinite(tau)
             parts.append((crep[good], crow[good], tau[good], elat[good], elon[good]))
         empty = np.zeros(0, dtype=np.int64)

@@ -25,7 +25,8 @@ import numpy as np
 from deconfliction.core.kernels import inverse_one, jit, point_edges_distance, point_in_area_one
 from deconfliction.monitor.chords import A_M, E2, MAX_CHORD_RADIUS_M, arc_upper, ecef, sag
 
-__all__ = ["EDGE", "EXACT", "INSIDE", "OUTSIDE", "classify_cells", "classify_sorted"]
+__all__ = ["EDGE", "EXACT", "INSIDE", "OUTSIDE", "candidate_member", "classify_cells",
+           "classify_sorted", "outside_lower_bound"]
 
 INSIDE, EDGE, EXACT, OUTSIDE = 0, 1, 2, 3
 #: decisions by bounds keep this far (metres) from the boundary; closer ones go exact
@@ -93,6 +94,35 @@ def point_chord(px: float, py: float, pz: float, ef: np.ndarray, j: int) -> floa
     wy -= t * ef[j, DY]
     wz -= t * ef[j, DZ]
     return math.sqrt(wx * wx + wy * wy + wz * wz)
+
+
+@jit
+def outside_lower_bound(r: int, lat: float, lon: float, rowf: np.ndarray, rowi: np.ndarray,
+                        ef: np.ndarray) -> float:
+    """A lower bound (metres) of how far a point known to be *outside* row ``r``'s grown
+    outline is from its boundary, from the chord bounds (no geodesic iteration): a circle's
+    chord to its centre, else the least chord distance to an edge less its sag; ``-inf``
+    where an edge is too long for them.
+
+    >>> import numpy as np
+    >>> from deconfliction.monitor.chords import ecef
+    >>> rowf = np.zeros((1, ROWF)); rowi = np.zeros((1, ROWI), dtype=np.int64)
+    >>> rowf[0, G] = 1_000.0; rowf[0, CX:CZ + 1] = ecef(33.0, 38.0)
+    >>> round(outside_lower_bound(0, 33.1, 38.0, rowf, rowi, np.zeros((0, EDGEF))), 1)
+    10090.5
+    """
+    px, py, pz = ecef(lat, lon)
+    g = rowf[r, G]
+    if rowi[r, KIND] == 0:
+        dx, dy, dz = px - rowf[r, CX], py - rowf[r, CY], pz - rowf[r, CZ]
+        return math.sqrt(dx * dx + dy * dy + dz * dz) - g
+    e0, e1 = rowi[r, E0], rowi[r, E1]
+    if _too_long(ef, e0, e1):
+        return -math.inf
+    low = math.inf
+    for j in range(e0, e1):
+        low = min(low, point_chord(px, py, pz, ef, j) - ef[j, H])
+    return low - g
 
 
 @jit
@@ -266,6 +296,31 @@ def _edge_member(
 
 
 @jit
+def candidate_member(
+    k: int, r: int, st: int, plat: float, plon: float, px: float, py: float, pz: float,
+    qx: float, qy: float, qz: float, hq: float, cand_par: np.ndarray, poff: np.ndarray,
+    pieces: np.ndarray, rowf: np.ndarray, rowi: np.ndarray, ef: np.ndarray,
+    vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
+    normal: np.ndarray, az: np.ndarray, length: np.ndarray,
+) -> tuple[int, bool]:
+    """Is the report at ``(plat, plon)`` (ECEF ``p``) in the row of candidate ``k`` (row
+    ``r``, status ``st``, not ``INSIDE``) of the cell centred at ``q`` (``hq`` its sag)?
+    ``(1 in, 0 out or -1 not converged; whether the exact computation ran)``: the chord
+    bounds first, the exact ellipsoidal test where they are in doubt."""
+    v = -1
+    if st == EDGE:
+        v = _edge_member(k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces, rowf,
+                         rowi, ef)
+    if v >= 0:
+        return v, False
+    inside, ok = exact_member(r, plat, plon, rowf, rowi, vlat, vlon, vu, start, end, normal,
+                              az, length)
+    if not ok:
+        return -1, True
+    return (1 if inside else 0), True
+
+
+@jit
 def classify_sorted(
     order: np.ndarray, cells: np.ndarray, lo_p: int, hi_p: int,
     lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, t: np.ndarray,
@@ -314,20 +369,14 @@ def classify_sorted(
             if not have:
                 px, py, pz = ecef(lat[i], lon[i])
                 have = True
-            v = -1
-            if st == EDGE:
-                v = _edge_member(k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces,
-                                 rowf, rowi, ef)
-            if v < 0:
+            v, went_exact = candidate_member(
+                k, r, st, lat[i], lon[i], px, py, pz, qx, qy, qz, hq, cand_par, poff,
+                pieces, rowf, rowi, ef, vlat, vlon, vu, start, end, normal, az, length)
+            if went_exact:
                 n_exact += 1
-                inside, ok = exact_member(r, lat[i], lon[i], rowf, rowi, vlat, vlon, vu,
-                                          start, end, normal, az, length)
-                if not ok:
-                    out[m] = -r - 1
-                    m += 1
-                elif inside:
-                    out[m] = r
-                    m += 1
+            if v < 0:
+                out[m] = -r - 1
+                m += 1
             elif v == 1:
                 out[m] = r
                 m += 1
