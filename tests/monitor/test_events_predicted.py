@@ -189,7 +189,7 @@ def test_candidates_lose_no_entry_against_marching_every_row() -> None:
         for r, z in enumerate(zones):
             w = z.volumes[0].time
             now = (w.start is None or w.start.timestamp() <= T0) and (
-                w.end is None or T0 < w.end.timestamp())
+                w.end is None or w.end.timestamp() > T0)
             if now and _signed(z, lat[i:i + 1], lon[i:i + 1])[0] <= 0.0:
                 own.add((int(i), r))
     pairs = [(i, r) for i in range(n) for r in range(len(zones)) if (i, r) not in own]
@@ -237,6 +237,6 @@ def test_an_entry_in_the_last_half_metre_of_the_look_ahead_is_found() -> None:
                          [c[0] for c in cases], [c[1] for c in cases], alt=1_000.0,
                          speed=[c[4] for c in cases], heading=[c[2] for c in cases]))
     got = {e.track: e.details["time_to_boundary_s"] for e in out if e.kind == "predicted"}
-    for lat0, lon0, head, s_e, v, k in cases:
+    for _, _, _, s_e, v, k in cases:
         assert f"g{k}" in got, (k, s_e, v)
         assert abs(got[f"g{k}"] * v - s_e) < 0.01

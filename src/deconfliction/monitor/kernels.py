@@ -25,8 +25,17 @@ import numpy as np
 from deconfliction.core.kernels import inverse_one, jit, point_edges_distance, point_in_area_one
 from deconfliction.monitor.chords import A_M, E2, MAX_CHORD_RADIUS_M, arc_upper, ecef, sag
 
-__all__ = ["EDGE", "EXACT", "INSIDE", "OUTSIDE", "candidate_member", "classify_cells",
-           "classify_sorted", "outside_lower_bound"]
+__all__ = [
+    "EDGE",
+    "EXACT",
+    "INSIDE",
+    "OUTSIDE",
+    "classify_cells",
+    "classify_sorted",
+    "edge_member",
+    "exact_member",
+    "outside_lower_bound",
+]
 
 INSIDE, EDGE, EXACT, OUTSIDE = 0, 1, 2, 3
 #: decisions by bounds keep this far (metres) from the boundary; closer ones go exact
@@ -112,7 +121,7 @@ def outside_lower_bound(r: int, lat: float, lon: float, rowf: np.ndarray, rowi: 
     10090.5
     """
     px, py, pz = ecef(lat, lon)
-    g = rowf[r, G]
+    g = float(rowf[r, G])
     if rowi[r, KIND] == 0:
         dx, dy, dz = px - rowf[r, CX], py - rowf[r, CY], pz - rowf[r, CZ]
         return math.sqrt(dx * dx + dy * dy + dz * dz) - g
@@ -121,7 +130,7 @@ def outside_lower_bound(r: int, lat: float, lon: float, rowf: np.ndarray, rowi: 
         return -math.inf
     low = math.inf
     for j in range(e0, e1):
-        low = min(low, point_chord(px, py, pz, ef, j) - ef[j, H])
+        low = min(low, point_chord(px, py, pz, ef, j) - float(ef[j, H]))
     return low - g
 
 
@@ -258,7 +267,7 @@ def exact_member(
 
 
 @jit
-def _edge_member(
+def edge_member(
     k: int, r: int, px: float, py: float, pz: float, qx: float, qy: float, qz: float,
     hq: float, cand_par: np.ndarray, poff: np.ndarray, pieces: np.ndarray,
     rowf: np.ndarray, rowi: np.ndarray, ef: np.ndarray,
@@ -293,31 +302,6 @@ def _edge_member(
         if chord_chord(px, py, pz, qx, qy, qz, ef, j) <= ef[j, H] + hq + EPS_M:
             return -1
     return int(cand_par[k])
-
-
-@jit
-def candidate_member(
-    k: int, r: int, st: int, plat: float, plon: float, px: float, py: float, pz: float,
-    qx: float, qy: float, qz: float, hq: float, cand_par: np.ndarray, poff: np.ndarray,
-    pieces: np.ndarray, rowf: np.ndarray, rowi: np.ndarray, ef: np.ndarray,
-    vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
-    normal: np.ndarray, az: np.ndarray, length: np.ndarray,
-) -> tuple[int, bool]:
-    """Is the report at ``(plat, plon)`` (ECEF ``p``) in the row of candidate ``k`` (row
-    ``r``, status ``st``, not ``INSIDE``) of the cell centred at ``q`` (``hq`` its sag)?
-    ``(1 in, 0 out or -1 not converged; whether the exact computation ran)``: the chord
-    bounds first, the exact ellipsoidal test where they are in doubt."""
-    v = -1
-    if st == EDGE:
-        v = _edge_member(k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces, rowf,
-                         rowi, ef)
-    if v >= 0:
-        return v, False
-    inside, ok = exact_member(r, plat, plon, rowf, rowi, vlat, vlon, vu, start, end, normal,
-                              az, length)
-    if not ok:
-        return -1, True
-    return (1 if inside else 0), True
 
 
 @jit
@@ -369,14 +353,20 @@ def classify_sorted(
             if not have:
                 px, py, pz = ecef(lat[i], lon[i])
                 have = True
-            v, went_exact = candidate_member(
-                k, r, st, lat[i], lon[i], px, py, pz, qx, qy, qz, hq, cand_par, poff,
-                pieces, rowf, rowi, ef, vlat, vlon, vu, start, end, normal, az, length)
-            if went_exact:
-                n_exact += 1
+            v = -1
+            if st == EDGE:
+                v = edge_member(k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces,
+                                 rowf, rowi, ef)
             if v < 0:
-                out[m] = -r - 1
-                m += 1
+                n_exact += 1
+                inside, ok = exact_member(r, lat[i], lon[i], rowf, rowi, vlat, vlon, vu,
+                                          start, end, normal, az, length)
+                if not ok:
+                    out[m] = -r - 1
+                    m += 1
+                elif inside:
+                    out[m] = r
+                    m += 1
             elif v == 1:
                 out[m] = r
                 m += 1

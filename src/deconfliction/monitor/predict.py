@@ -23,7 +23,13 @@ How, exactly and without testing every row:
    (:func:`~deconfliction.monitor.margins.signed_distance`, 1-Lipschitz, so no part of the
    row is stepped over), at least :data:`MIN_STEP_M`; a step that lands inside is bisected
    back to the boundary (to a millimetre). Only regions the course crosses for less than
-   ``MIN_STEP_M`` can be missed. The march runs only from ``SPACING_M/2`` before the first
+   ``MIN_STEP_M`` can be missed, and none at the end of the window (a blind last step stops
+   at the window's end). Once a step of the exact distance has put the point outside, it
+   steps instead by a lower bound of that distance from the chord bounds
+   (:func:`~deconfliction.monitor.kernels.outside_lower_bound`: no geodesic iteration) while
+   that bound is at least :data:`LOW_STEP_M` (a circle's, nearly exact: :data:`MIN_STEP_M`),
+   and measures a polygon's exact distance without its containment test (the point is
+   outside): shorter safe steps, the same entries. The march runs only from ``SPACING_M/2`` before the first
    candidate point that met the row to ``SPACING_M/2`` after the last (an entry is within
    ``SPACING_M/2`` along the course of a point that met the row). The last step back to the
    boundary is a safeguarded regula falsi (:func:`_to_boundary`), not a bisection.
@@ -33,21 +39,22 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
 from deconfliction.core.kernels import direct_one, jit
 from deconfliction.monitor.chords import ecef
 from deconfliction.monitor.kernels import (
+    EDGE,
     HI,
     INSIDE,
     KIND,
     LO,
     T0,
     T1,
-    candidate_member,
     cell_centre,
+    edge_member,
+    exact_member,
     outside_lower_bound,
 )
 from deconfliction.monitor.margins import outside_distance, signed_distance
@@ -200,17 +207,19 @@ def course_candidates(
                         w0 > min(rowf[r, T1], t_end) or w0 >= rowf[r, T1]):
                     stamp[r] = skip  # the whole course: band and window do not move
                     continue
-                v = 1
-                if cand_status[k] != INSIDE:
+                if cand_status[k] != INSIDE:  # the grid's tests; a doubt counts in
                     if not have:
                         px, py, pz = ecef(plat, plon)
                         have = True
-                    v, _ = candidate_member(
-                        k, r, cand_status[k], plat, plon, px, py, pz, qx, qy, qz, hq,
-                        cand_par, poff, pieces, prowf, prowi, pef, pvlat, pvlon, pvu,
-                        pstart, pend, pnormal, paz, plength)
-                if v == 0:
-                    continue
+                    v = -1 if cand_status[k] != EDGE else edge_member(
+                        k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces, prowf,
+                        prowi, pef)
+                    if v < 0:
+                        inside, ok = exact_member(r, plat, plon, prowf, prowi, pvlat, pvlon,
+                                                  pvu, pstart, pend, pnormal, paz, plength)
+                        v = 0 if ok and not inside else 1
+                    if v == 0:
+                        continue
                 stamp[r] = cand
                 slot[r] = m
                 crep[m], crow[m], s_lo[m], s_hi[m] = i, r, s, s

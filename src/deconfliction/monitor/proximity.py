@@ -103,23 +103,28 @@ def planar_close(i: np.ndarray, j: np.ndarray, t: np.ndarray, lat: np.ndarray,
     return out
 
 
+#: columns of the per-entry array the pair kernels read (one array: a pair test costs no
+#: reference counting of a dozen arrays)
+_PARTY, _ALT, _LAT, _LON, _DLAT, _DLON, _T, _SPEED, _HEADING = range(9)
+
+
 @jit
-def _worth(i: int, j: int, party: np.ndarray, alt: np.ndarray, lat: np.ndarray,
-           lon: np.ndarray, dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray,
-           speed: np.ndarray, heading: np.ndarray, now: float, lookahead_s: float,
-           limit_m: float, vertical_m: float) -> bool:
-    """Is the pair of entries ``i`` < ``j`` a candidate (see :func:`candidate_pairs`)?"""
-    if party[i] == party[j] and party[i] >= 0:
+def _worth(i: int, j: int, c: np.ndarray, now: float, lookahead_s: float, limit_m: float,
+           vertical_m: float) -> bool:
+    """Is the pair of entries ``i`` < ``j`` (rows of ``c``) a candidate (see
+    :func:`candidate_pairs`)?"""
+    if c[i, _PARTY] == c[j, _PARTY] and c[i, _PARTY] >= 0:
         return False
-    if abs(alt[i] - alt[j]) >= vertical_m:  # (unknown, nan: not apart)
+    if abs(c[i, _ALT] - c[j, _ALT]) >= vertical_m:  # (unknown, nan: not apart)
         return False
-    if abs(lat[i] - lat[j]) > dlat[i] + dlat[j]:
+    if abs(c[i, _LAT] - c[j, _LAT]) > c[i, _DLAT] + c[j, _DLAT]:
         return False
-    dl = abs(((lon[i] - lon[j] + 180.0) % 360.0) - 180.0)
-    if dl > dlon[i] + dlon[j]:
+    dl = abs(((c[i, _LON] - c[j, _LON] + 180.0) % 360.0) - 180.0)
+    if dl > c[i, _DLON] + c[j, _DLON]:
         return False
-    flat, scale = _planar_cpa(lat[i], lon[i], heading[i], speed[i], t[i],
-                              lat[j], lon[j], heading[j], speed[j], t[j], now, lookahead_s)
+    flat, scale = _planar_cpa(c[i, _LAT], c[i, _LON], c[i, _HEADING], c[i, _SPEED], c[i, _T],
+                              c[j, _LAT], c[j, _LON], c[j, _HEADING], c[j, _SPEED], c[j, _T],
+                              now, lookahead_s)
     return not flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M
 
 
@@ -136,9 +141,7 @@ def _push(out: np.ndarray, m: int, key: int) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: np.ndarray,
-                    upd: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                    dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray, speed: np.ndarray,
-                    heading: np.ndarray, alt: np.ndarray, now: float, lookahead_s: float,
+                    upd: np.ndarray, cols: np.ndarray, now: float, lookahead_s: float,
                     limit_m: float, vertical_m: float) -> np.ndarray:
     out = np.empty(16, dtype=np.int64)
     m = 0
@@ -149,17 +152,26 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
         c = cell[order[a0]]
         while a1 < n and cell[order[a1]] == c:
             a1 += 1
-        # each pair with an updated track, once: from its updated member (the first of
-        # the two when both are), in cell order (i before j as the cell lists them)
+        # each pair with an updated track, once (i before j as the cell lists them): from
+        # its updated member (the first of the two when both are) when few of the cell's
+        # tracks are updated, else over every pair of the cell
+        n_upd = 0
         for u in range(a0, a1):
-            if not upd[ent[order[u]]]:
+            if upd[ent[order[u]]]:
+                n_upd += 1
+        few = 4 * n_upd < a1 - a0
+        for u in range(a0, a1):
+            up_u = upd[ent[order[u]]]
+            if few and not up_u:
                 continue
-            for w in range(a0, a1):
-                if w == u or (w < u and upd[ent[order[w]]]):
+            for w in range(a0 if few else u + 1, a1):
+                if few:
+                    if w == u or (w < u and upd[ent[order[w]]]):
+                        continue
+                elif not (up_u or upd[ent[order[w]]]):
                     continue
                 i, j = ent[order[min(u, w)]], ent[order[max(u, w)]]
-                if _worth(i, j, party, alt, lat, lon, dlat, dlon, t, speed, heading, now,
-                          lookahead_s, limit_m, vertical_m):
+                if _worth(i, j, cols, now, lookahead_s, limit_m, vertical_m):
                     si, sj = slot[i], slot[j]
                     out = _push(out, m, (min(si, sj) << 32) | max(si, sj))
                     m += 1
@@ -170,9 +182,7 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
 @numba.njit(cache=True, nogil=True)
 def _pairs_of_updated(by_lat: np.ndarray, lat_sorted: np.ndarray, group_start: np.ndarray,
                       group_widest: np.ndarray, updated: np.ndarray, upd: np.ndarray,
-                      slot: np.ndarray, party: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                      dlat: np.ndarray, dlon: np.ndarray, t: np.ndarray, speed: np.ndarray,
-                      heading: np.ndarray, alt: np.ndarray, now: float, lookahead_s: float,
+                      slot: np.ndarray, cols: np.ndarray, now: float, lookahead_s: float,
                       limit_m: float, vertical_m: float) -> np.ndarray:
     """The pairs of :func:`_pairs_in_cells`, found from each updated entry over the
     entries whose latitude can be within both boxes: ``by_lat`` lists the entries in groups
@@ -183,16 +193,15 @@ def _pairs_of_updated(by_lat: np.ndarray, lat_sorted: np.ndarray, group_start: n
     for u in updated:
         for g in range(group_widest.size):
             a, b = group_start[g], group_start[g + 1]
-            reach = dlat[u] + group_widest[g]
-            lo = a + np.searchsorted(lat_sorted[a:b], lat[u] - reach, side="left")
-            hi = a + np.searchsorted(lat_sorted[a:b], lat[u] + reach, side="right")
+            reach = cols[u, _DLAT] + group_widest[g]
+            lo = a + np.searchsorted(lat_sorted[a:b], cols[u, _LAT] - reach, side="left")
+            hi = a + np.searchsorted(lat_sorted[a:b], cols[u, _LAT] + reach, side="right")
             for k in range(lo, hi):
                 w = by_lat[k]
                 if w == u or (w < u and upd[w]):
                     continue
                 i, j = min(u, w), max(u, w)
-                if _worth(i, j, party, alt, lat, lon, dlat, dlon, t, speed, heading, now,
-                          lookahead_s, limit_m, vertical_m):
+                if _worth(i, j, cols, now, lookahead_s, limit_m, vertical_m):
                     si, sj = slot[i], slot[j]
                     out = _push(out, m, (min(si, sj) << 32) | max(si, sj))
                     m += 1
@@ -218,6 +227,8 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
         return np.zeros(0, dtype=np.int64)
     dlat, dlon = boxes(lat, lon, reach_m)
     alt = np.zeros(slot.size) if alt is None else alt
+    cols = np.column_stack([party, alt, lat, lon, dlat, dlon, t, speed, heading]).astype(
+        np.float64)
     if np.count_nonzero(updated) <= FEW_UPDATED * slot.size:
         # boxes grouped by height (powers of two): a small box is searched for only over
         # the latitudes boxes of its group can reach, not the widest box's
@@ -228,8 +239,7 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
         widest = np.maximum.reduceat(dlat[by_lat], starts)
         return np.unique(_pairs_of_updated(
             by_lat, lat[by_lat], bounds, widest, np.nonzero(updated)[0], updated,
-            slot.astype(np.int64), party, lat, lon, dlat, dlon, t, speed, heading, alt, now,
-            lookahead_s, limit_m, vertical_m))
+            slot.astype(np.int64), cols, now, lookahead_s, limit_m, vertical_m))
     cell_deg = float(np.clip(2.0 * np.median(dlat), 0.05, 5.0))
     nx = math.ceil(360.0 / cell_deg)
     y0 = np.floor((np.maximum(lat - dlat, -90.0) + 90.0) / cell_deg).astype(np.int64)
@@ -248,13 +258,15 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
     cell = cy * nx + cx
     # only the cells an updated track is in can hold a pair to look at (a small batch
     # against many tracks: sort those entries only)
-    mine = np.unique(cell[updated[ent]])
-    at = np.minimum(np.searchsorted(mine, cell), mine.size - 1)
-    idx = np.nonzero(mine[at] == cell)[0]
-    order = idx[np.argsort(cell[idx], kind="stable")]
-    keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, party, lat, lon,
-                           dlat, dlon, t, speed, heading, alt, now, lookahead_s, limit_m,
-                           vertical_m)
+    if updated.all():
+        order = np.argsort(cell, kind="stable")
+    else:
+        mine = np.unique(cell[updated[ent]])
+        at = np.minimum(np.searchsorted(mine, cell), mine.size - 1)
+        idx = np.nonzero(mine[at] == cell)[0]
+        order = idx[np.argsort(cell[idx], kind="stable")]
+    keys = _pairs_in_cells(order, cell, ent, slot.astype(np.int64), updated, cols, now,
+                           lookahead_s, limit_m, vertical_m)
     return np.unique(keys)
 
 
