@@ -423,8 +423,14 @@ class Monitor:
         time order, an ``exit`` before an ``enter`` at the same time)."""
         return self.ingest_table(batch).events()
 
-    def ingest_table(self, batch: TrackBatch) -> EventTable:
-        """:meth:`ingest` with the events as columns (no Python object per event)."""
+    def ingest_table(self, batch: TrackBatch,
+                     predict: npt.NDArray[np.bool_] | None = None) -> EventTable:
+        """:meth:`ingest` with the events as columns (no Python object per event).
+
+        ``predict`` (one flag per report of ``batch``): the reports whose entries are
+        predicted (default all); a report left out predicts nothing, and its track's last
+        predictions are forgotten (a region partition's far ghosts,
+        :data:`~deconfliction.monitor.stream.region.FAR`)."""
         started = time.perf_counter()
         clock = [started]
         phase = self._stats.phase_s
@@ -453,7 +459,8 @@ class Monitor:
         lap("fences")
         tables.append(self._nonconforming(p, hit_rep, hit_row))
         lap("nonconforming")
-        tables.append(self._predictions(p, hit_rep, hit_row))
+        tables.append(self._predictions(p, hit_rep, hit_row,
+                                        None if predict is None else predict[p.src]))
         lap("predicted")
         commit(p, tr)
         self._due.reported(tr.last_t[g])
@@ -556,10 +563,13 @@ class Monitor:
             return "altitude"
         return "horizontal"
 
-    def _predictions(self, p: Prepared, hit_rep: IntArray, hit_row: IntArray) -> EventTable:
+    def _predictions(self, p: Prepared, hit_rep: IntArray, hit_row: IntArray,
+                     predict: npt.NDArray[np.bool_] | None) -> EventTable:
         c = self.config
         sp, hd = p.speed, p.heading
         ok = np.isfinite(sp) & (sp >= 0.0) & (np.isfinite(hd) | (sp == 0.0))
+        if predict is not None:
+            ok &= predict
         store = self._predicted
         old_pos = store.positions_of(p.gtrack)
         # no look-ahead: nothing can be predicted (an entry at the report's own time is

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from deconfliction.monitor.batch import TrackBatch
 from deconfliction.monitor.engine import DEFAULT_CONFIG, Monitor
 from deconfliction.monitor.events import STALE, Event, EventTable, MonitorConfig
-from deconfliction.monitor.stream.region import LEAVE, OWNED
+from deconfliction.monitor.stream.region import FAR, LEAVE, OWNED
 
 if TYPE_CHECKING:
     from deconfliction.channel.service import Service
@@ -100,19 +100,22 @@ class LiveMonitor:
             now_s = float(np.max(batch.t_s)) if len(batch) else service.clock().timestamp()
             tables = [self._follow(service, now_s)]
             assert self.monitor is not None
+            predict = None
             if status is not None:
-                batch = self._sort_out(batch, status)
+                batch, status = self._sort_out(batch, status)
+                predict = status != FAR
             if len(batch):
-                tables.append(self.monitor.ingest_table(batch))
+                tables.append(self.monitor.ingest_table(batch, predict))
             tables.append(self.monitor.flush_table(now_s))
             events = EventTable.concat(tables)
             if status is not None:
                 events = self._owned_only(events)
         return events
 
-    def _sort_out(self, batch: TrackBatch, status: npt.NDArray[np.int8]) -> TrackBatch:
+    def _sort_out(self, batch: TrackBatch, status: npt.NDArray[np.int8],
+                  ) -> tuple[TrackBatch, npt.NDArray[np.int8]]:
         """Forget the tracks with a leave notice, take each track's latest status; the
-        reports to ingest."""
+        reports to ingest and their statuses."""
         assert self.monitor is not None
         leave = status == LEAVE
         if leave.any():
@@ -127,7 +130,7 @@ class LiveMonitor:
         names, last = latest_per_track(batch.track, batch.t_s)
         self.owned.difference_update(names[status[last] != OWNED].tolist())
         self.owned.update(names[status[last] == OWNED].tolist())
-        return batch
+        return batch, status
 
     def _owned_only(self, events: EventTable) -> EventTable:
         owned = self.owned

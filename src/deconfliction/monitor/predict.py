@@ -29,10 +29,11 @@ How, exactly and without testing every row:
    (:func:`~deconfliction.monitor.kernels.outside_lower_bound`: no geodesic iteration) while
    that bound is at least :data:`LOW_STEP_M` (a circle's, nearly exact: :data:`MIN_STEP_M`),
    and measures a polygon's exact distance without its containment test (the point is
-   outside): shorter safe steps, the same entries. The march runs only from ``SPACING_M/2`` before the first
-   candidate point that met the row to ``SPACING_M/2`` after the last (an entry is within
-   ``SPACING_M/2`` along the course of a point that met the row). The last step back to the
-   boundary is a safeguarded regula falsi (:func:`_to_boundary`), not a bisection.
+   outside): shorter safe steps, the same entries. The march runs only from
+   ``SPACING_M/2`` before the first candidate point that met the row to ``SPACING_M/2``
+   after the last (an entry is within ``SPACING_M/2`` along the course of a point that met
+   the row). The last step back to the boundary is a safeguarded regula falsi
+   (:func:`_to_boundary`), not a bisection.
 """
 
 from __future__ import annotations

@@ -134,6 +134,8 @@ class Prepared:
     received: int
     duplicates: int
     out_of_order: int
+    #: each report's index in the batch it came from
+    src: IntArray
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -188,7 +190,7 @@ def prepare(batch: TrackBatch, tracks: TrackTable) -> Prepared:
     return Prepared(ks, t[k], cols["lat"][k], cols["lon"][k], cols["alt_m"][k],
                     cols["speed_mps"][k], cols["heading_deg"][k], cols["party"][k],
                     cols["operation"][k], group.astype(np.int64), goff, ks[starts],
-                    n, int(dup.sum()), int(bad.sum()))
+                    n, int(dup.sum()), int(bad.sum()), order[k])
 
 
 def commit(p: Prepared, tracks: TrackTable) -> None:

@@ -33,6 +33,7 @@ from deconfliction.monitor.simulate import START
 from deconfliction.monitor.stream import StreamConfig
 from deconfliction.monitor.stream.codec import decode_batch, decode_message, encode_batch
 from deconfliction.monitor.stream.region import (
+    FAR,
     GHOST,
     LEAVE,
     NONE,
@@ -72,7 +73,7 @@ def test_each_report_has_one_owner_the_partition_of_its_cell() -> None:
     assert ((status == OWNED).sum(axis=1) == 1).all()
     row, col = cells_of(lat, lon, CELL_DEG)
     assert (np.argmax(status == OWNED, axis=1) == cell_partition(row, col, PARTITIONS)).all()
-    assert set(np.unique(status).tolist()) == {NONE, OWNED, GHOST, LEAVE}
+    assert set(np.unique(status).tolist()) == {NONE, OWNED, GHOST, FAR, LEAVE}
 
 
 def test_ghosts_cover_the_halo_and_leave_notices_the_fringe() -> None:
@@ -94,8 +95,10 @@ def test_ghosts_cover_the_halo_and_leave_notices_the_fringe() -> None:
             by_part.setdefault(p, []).append((r, c))
         for p, cells in by_part.items():
             d = _distance_to_cells_m(float(lat[i]), float(lon[i]), cells, cell_deg)
-            if d <= HALO_M:
+            if d <= min(HALO_M, FRINGE_M):
                 assert status[i, p] in (OWNED, GHOST), (i, p, d)
+            elif d <= HALO_M:
+                assert status[i, p] in (OWNED, GHOST, FAR), (i, p, d)
             elif d <= HALO_M + FRINGE_M:
                 assert status[i, p] != NONE, (i, p, d)
 
@@ -110,8 +113,12 @@ def test_a_track_leaving_a_halo_meets_its_fringe(lat: float, lon: float, az: flo
     lon2, lat2, _ = GEOD.fwd(lon, lat, az, step_m)
     st0, st1 = region_status(np.array([lat, lat2]), np.array([lon, lon2]), PARTITIONS,
                              CELL_DEG, HALO_M, FRINGE_M)
-    had = (st0 == OWNED) | (st0 == GHOST)
+    had = (st0 == OWNED) | (st0 == GHOST) | (st0 == FAR)
     assert (st1[had] != NONE).all()
+    # a report a partition owns: the one before it was predicted there (owned or a near
+    # ghost, never FAR), whichever way round the two come
+    assert st0[st1 == OWNED].tolist() in ([OWNED], [GHOST])
+    assert st1[st0 == OWNED].tolist() in ([OWNED], [GHOST])
 
 
 def test_the_partitioner_is_deterministic_and_ignores_the_workers() -> None:
@@ -304,3 +311,34 @@ def test_close_pairs_span_partitions(service: Service) -> None:
                 split.add(e.track)
     assert {"co-f15.1", "rf-su35.1"} <= split
     assert MAX_SPEED_MPS >= 220.0  # the scenario's fastest
+
+
+def test_predictions_hand_over_once_across_partitions(service: Service) -> None:
+    """Tracks predicting their entry into At Tanf's zone (its rim near 38.02 E) cross the
+    38 E cell border, from one partition to another, while they predict it: the new owner
+    knows what the report before predicted (that report was a near ghost there, never a
+    ``FAR`` one), so ``predicted`` is raised once per track, as by one monitor."""
+    v, step_s = 250.0, 10.0
+    lats = [33.40, 33.45, 33.50, 33.55, 33.60]
+    batches = []
+    for k in range(16):
+        lon0 = [37.62 + 0.005 * i for i in range(len(lats))]  # phases across the border
+        lon = [x + v * step_s * k / (111_320.0 * np.cos(np.radians(la)))
+               for x, la in zip(lon0, lats, strict=True)]
+        batches.append(TrackBatch.of(
+            track=[f"h{i}" for i in range(len(lats))], party=["russia"] * len(lats),
+            t_s=[T0 + step_s * k] * len(lats), lat=lats, lon=lon, alt_m=[3_000.0] * len(lats),
+            speed_mps=[v] * len(lats), heading_deg=[90.0] * len(lats)))
+    row, col = cells_of(np.array([33.5, 33.5]), np.array([37.9, 38.1]), CELL_DEG)
+    for partitions in (3, PARTITIONS, 17):
+        owners = cell_partition(row, col, partitions)
+        assert owners[0] != owners[1], partitions
+    one = _live(service)
+    want = [e for b in batches for e in one.step(service, b)]
+    assert Counter(e.kind for e in want)["predicted"] == len(lats)
+    for partitions in (3, PARTITIONS, 17):
+        got, _ = _partitioned(service, batches, partitions)
+        assert event_keys(got) == event_keys(want), partitions
+        status = np.concatenate([region_status(b.lat, b.lon, partitions, CELL_DEG, HALO_M,
+                                               FRINGE_M) for b in batches])
+        assert (status == FAR).any()  # the far ghosts were not predicted

@@ -8,9 +8,12 @@ partitions, so a regional workload spreads). Each
 report has, per partition, a status (:func:`region_status`):
 
 * ``OWNED``: the partition of the report's own cell (exactly one per report);
-* ``GHOST``: another partition with a cell within ``halo_m`` of the report: the partition
-  follows the track (its state is there before the track crosses in: the handover) but
+* ``GHOST``: another partition with a cell within ``near_m = min(fringe_m, halo_m)`` of
+  the report: the partition follows the track (its state is there before the track crosses
+  in: the handover) but
   raises none of its events;
+* ``FAR``: another partition with a cell within ``halo_m`` but none within ``near_m``: a
+  ``GHOST`` whose entries are not predicted (see 4. below);
 * ``LEAVE``: a partition with a cell within ``halo_m + fringe_m`` but none within
   ``halo_m``: a notice to forget the track (it left the partition's halo);
 * ``NONE`` (-1): the report is not sent there.
@@ -41,6 +44,15 @@ reports of a track are at most ``v * g`` apart:
    track the partition owns, so no proximity pair is taken as new there that one monitor
    already had. Hence ``halo_m >= max(proximity reach, v (dwell_s + g) + dwell_m) + v g``.
 
+4. *Predictions far out.* ``predicted`` is raised once per track and volume: whether a
+   report raises it depends on the report and on what the track's report before it
+   predicted, nothing older. The report before one a partition owns is at most ``v * g``
+   from it, so within ``near_m >= v * g`` of the partition's cells: a ``GHOST`` (or owned)
+   report, predicted as in one monitor. A ``FAR`` report is not predicted (the track's
+   last predictions are forgotten instead): a ghost's predictions are never raised, and
+   the costliest step is spared where most ghosts are (a halo is some hundreds of
+   kilometres, ``near_m`` tens).
+
 Then every partition holding a track computes the same events for it, and the partition
 that owns the track's latest report emits them (see
 :meth:`~deconfliction.monitor.live.LiveMonitor.step`).
@@ -61,10 +73,10 @@ import numpy.typing as npt
 
 from deconfliction.monitor.events import MonitorConfig
 
-__all__ = ["GHOST", "LEAVE", "NONE", "OWNED", "cell_partition", "cells_of", "min_fringe_m",
-           "min_halo_m", "region_status"]
+__all__ = ["FAR", "GHOST", "LEAVE", "NONE", "OWNED", "cell_partition", "cells_of",
+           "min_fringe_m", "min_halo_m", "region_status"]
 
-OWNED, GHOST, LEAVE, NONE = 0, 1, 2, -1
+OWNED, GHOST, LEAVE, FAR, NONE = 0, 1, 2, 3, -1
 #: metres per degree of latitude on the 6,371 km sphere
 M_PER_DEG = 6_371_000.0 * math.pi / 180.0
 #: boxes are grown by this factor (the ellipsoid's distances differ from the sphere's by
@@ -180,15 +192,15 @@ def _reached(box: IntArray, partitions: int, cols: int) -> npt.NDArray[np.bool_]
 
 
 def _distinct_rows(box: IntArray) -> tuple[IntArray, IntArray]:
-    """The distinct rows of ``box`` (8 values under 2**16 each) and each row's index among
-    them (``np.unique(axis=0)`` is ten times slower)."""
+    """The distinct rows of ``box`` (boxes of 4 values under 2**16 each) and each row's
+    index among them (``np.unique(axis=0)`` is ten times slower)."""
     b = box.astype(np.uint64)
     s16, s32, s48 = np.uint64(16), np.uint64(32), np.uint64(48)
-    k1 = (b[:, 0] << s48) | (b[:, 1] << s32) | (b[:, 2] << s16) | b[:, 3]
-    k2 = (b[:, 4] << s48) | (b[:, 5] << s32) | (b[:, 6] << s16) | b[:, 7]
-    order = np.lexsort((k2, k1))
+    keys = [(b[:, k] << s48) | (b[:, k + 1] << s32) | (b[:, k + 2] << s16) | b[:, k + 3]
+            for k in range(0, b.shape[1], 4)]
+    order = np.lexsort(keys[::-1])
     new = np.ones(order.size, dtype=bool)
-    new[1:] = (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])
+    new[1:] = np.any([key[order][1:] != key[order][:-1] for key in keys], axis=0)
     inv = np.empty(order.size, dtype=np.int64)
     inv[order] = np.cumsum(new) - 1
     return box[order[new]], inv
@@ -197,7 +209,7 @@ def _distinct_rows(box: IntArray) -> tuple[IntArray, IntArray]:
 def region_status(lat: FloatArray, lon: FloatArray, partitions: int, cell_deg: float,
                   halo_m: float, fringe_m: float) -> npt.NDArray[np.int8]:
     """Each report's status in each partition: an ``(n, partitions)`` array of ``OWNED``,
-    ``GHOST``, ``LEAVE`` or ``NONE`` (see the module doc).
+    ``GHOST``, ``FAR``, ``LEAVE`` or ``NONE`` (see the module doc).
 
     Vectorised: the cells around are walked once per distinct pair of boxes (a regional
     stream has few), not per report.
@@ -209,11 +221,13 @@ def region_status(lat: FloatArray, lon: FloatArray, partitions: int, cell_deg: f
     if n == 0:
         return out
     box = np.stack(_box(lat, lon, halo_m + fringe_m, cell_deg)
-                   + _box(lat, lon, halo_m, cell_deg), axis=1)
+                   + _box(lat, lon, halo_m, cell_deg)
+                   + _box(lat, lon, min(fringe_m, halo_m), cell_deg), axis=1)
     uniq, inv = _distinct_rows(box)
     marks = np.full((uniq.shape[0], partitions), NONE, dtype=np.int8)
     marks[_reached(uniq[:, :4], partitions, cols)] = LEAVE
-    marks[_reached(uniq[:, 4:], partitions, cols)] = GHOST
+    marks[_reached(uniq[:, 4:8], partitions, cols)] = FAR
+    marks[_reached(uniq[:, 8:], partitions, cols)] = GHOST
     out[:] = marks[inv]
     out[np.arange(n), cell_partition(row, col, partitions)] = OWNED
     return out
