@@ -94,6 +94,16 @@ def cell_centre(c: int, cell_deg: float, nx: int, iy0: int) -> tuple[float, floa
 
 
 @jit
+def cell_frame(c: int, cell_deg: float, nx: int, iy0: int, row_hq: np.ndarray,
+               ) -> tuple[float, float, float, float]:
+    """What a cell's candidates are tested from: the ECEF position of cell ``c``'s centre,
+    and the sag bound of its grid row (``row_hq``)."""
+    clat, clon = cell_centre(c, cell_deg, nx, iy0)
+    qx, qy, qz = ecef(clat, clon)
+    return qx, qy, qz, float(row_hq[c // nx])
+
+
+@jit
 def point_chord(px: float, py: float, pz: float, ef: np.ndarray, j: int) -> float:
     """Straight-line distance from P to edge ``j``'s chord segment."""
     wx, wy, wz = px - ef[j, AX], py - ef[j, AY], pz - ef[j, AZ]
@@ -329,9 +339,7 @@ def classify_sorted(
         c = cells[i]
         if c != last:
             last = c
-            clat, clon = cell_centre(c, cell_deg, nx, iy0)
-            qx, qy, qz = ecef(clat, clon)
-            hq = row_hq[c // nx]
+            qx, qy, qz, hq = cell_frame(c, cell_deg, nx, iy0, row_hq)
         k0, k1 = cell_off[c], cell_off[c + 1]
         if m + (k1 - k0) > out.size:
             grown = np.empty(2 * out.size + (k1 - k0), dtype=np.int64)

@@ -38,8 +38,8 @@ import numpy as np
 from deconfliction.core.kernels import inverse_one, jit, point_edges_distance, point_in_area_one
 from deconfliction.monitor.kernels import CLAT, CLON, E0, E1, HI, KIND, LO, T0, T1, V0, V1, G
 
-__all__ = ["horizontal_member", "inside_margin", "outside_distance", "outside_margin",
-           "signed_distance"]
+__all__ = ["horizontal_member", "inside_margin", "outside_margin", "signed_distance",
+           "signed_distance_of"]
 
 
 @jit
@@ -49,28 +49,19 @@ def signed_distance(
     normal: np.ndarray, az: np.ndarray, length: np.ndarray,
 ) -> tuple[float, bool]:
     """``(metres from the boundary of row r's grown outline, negative inside; converged)``."""
-    return _signed(r, lat, lon, False, rowf, rowi, vlat, vlon, vu, start, end, normal, az,
-                   length)
+    return signed_distance_of(r, lat, lon, False, rowf, rowi, vlat, vlon, vu, start, end,
+                              normal, az, length)
 
 
 @jit
-def outside_distance(
-    r: int, lat: float, lon: float, rowf: np.ndarray, rowi: np.ndarray,
-    vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
-    normal: np.ndarray, az: np.ndarray, length: np.ndarray,
-) -> tuple[float, bool]:
-    """:func:`signed_distance` of a point known to be outside the grown outline or on its
-    boundary (no containment test: a polygon's distance to its edges, less the buffer)."""
-    return _signed(r, lat, lon, True, rowf, rowi, vlat, vlon, vu, start, end, normal, az,
-                   length)
-
-
-@jit
-def _signed(
+def signed_distance_of(
     r: int, lat: float, lon: float, outside: bool, rowf: np.ndarray, rowi: np.ndarray,
     vlat: np.ndarray, vlon: np.ndarray, vu: np.ndarray, start: np.ndarray, end: np.ndarray,
     normal: np.ndarray, az: np.ndarray, length: np.ndarray,
 ) -> tuple[float, bool]:
+    """:func:`signed_distance`; with ``outside`` true, of a point known to be outside the
+    grown outline or on its boundary (no containment test: a polygon's distance to its
+    edges, less the buffer)."""
     kind, g = rowi[r, KIND], rowf[r, G]
     if kind == 0:
         _, _, d, ok = inverse_one(lat, lon, rowf[r, CLAT], rowf[r, CLON])

@@ -53,12 +53,12 @@ from deconfliction.monitor.kernels import (
     LO,
     T0,
     T1,
-    cell_centre,
+    cell_frame,
     edge_member,
     exact_member,
     outside_lower_bound,
 )
-from deconfliction.monitor.margins import outside_distance, signed_distance
+from deconfliction.monitor.margins import signed_distance, signed_distance_of
 
 __all__ = ["MIN_STEP_M", "PAD_M", "SPACING_M", "course_candidates", "course_points",
            "first_entry"]
@@ -185,9 +185,7 @@ def course_candidates(
             c = (iy - iy0) * nx + int(math.floor((plon + 180.0) / cell_deg)) % nx  # noqa: RUF046
             if c != last_c:
                 last_c = c
-                clat, clon = cell_centre(c, cell_deg, nx, iy0)
-                qx, qy, qz = ecef(clat, clon)
-                hq = row_hq[c // nx]
+                qx, qy, qz, hq = cell_frame(c, cell_deg, nx, iy0, row_hq)
             k0, k1 = cell_off[c], cell_off[c + 1]
             if m + (k1 - k0) > crep.size:
                 grow = 2 * crep.size + (k1 - k0)
@@ -346,8 +344,8 @@ def first_entry(
                     prev, prev_d = s, low  # a safe step without the exact distance
                     s += low
                     continue
-                d, ok = outside_distance(r, la, lo, rowf, rowi, vlat, vlon, vu, start, end,
-                                         normal, az, length)
+                d, ok = signed_distance_of(r, la, lo, True, rowf, rowi, vlat, vlon, vu, start,
+                                           end, normal, az, length)
             else:
                 d, ok = signed_distance(r, la, lo, rowf, rowi, vlat, vlon, vu, start, end,
                                         normal, az, length)
