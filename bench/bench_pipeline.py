@@ -98,6 +98,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-s", type=float, default=None)
     p.add_argument("--slice-ms", type=float, default=SLICE_S * 1e3,
                    help="the fixed-load publisher sends one batch this often")
+    p.add_argument("--cell-deg", type=float, default=5.0,
+                   help="region partitioning's cell size (the `all` case), degrees: a few "
+                   "halos wide (1-degree cells under its 341 km halo put every report in "
+                   "every partition)")
     p.add_argument("--seed", type=int, default=20250301)
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--max-tracks", type=int, default=None,
@@ -252,7 +256,8 @@ def run_case(url: str, zones: int, n_tracks: int, config: str, rounds: int,
     name = f"P{uuid.uuid4().hex[:8].upper()}"
     # fences need no neighbours: by track; proximity needs them: by region (ghost copies)
     cfg = StreamConfig(stream=name, subject_prefix=name.lower(), partitions=args.partitions,
-                       partition_by="region" if config == "all" else "track")
+                       partition_by="region" if config == "all" else "track",
+                       cell_deg=args.cell_deg)
     db = make_store(tmp / f"{name}.db", w.objects, sorted(set(tr["party"].tolist())))
     stats_dir = tmp / f"{name}.stats"
     settings = WorkerSettings(db=db, nats_url=url, stream=cfg, stats_dir=stats_dir,
