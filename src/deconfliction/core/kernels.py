@@ -53,14 +53,6 @@ def jit(fn: _F_T) -> _F_T:
     return cast(_F_T, numba.njit(cache=True, fastmath=False, nogil=True)(fn))
 
 
-def jit_inline(fn: _F_T) -> _F_T:
-    """:func:`jit`, the function's body pasted into each compiled caller (numba's IR
-    inlining): a small helper called per pair in a hot loop then costs no call, and no
-    reference counting of the arrays it is passed."""
-    return cast(_F_T, numba.njit(cache=True, fastmath=False, nogil=True,
-                                 inline="always")(fn))
-
-
 #: the spherical pruning bound: |sphere − ellipsoid| <= BOUND_REL·(distance + edge) + BOUND_ABS_M
 BOUND_REL = 0.015
 BOUND_ABS_M = 10.0

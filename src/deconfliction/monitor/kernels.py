@@ -364,7 +364,7 @@ def classify_sorted(
             v = -1
             if st == EDGE:
                 v = edge_member(k, r, px, py, pz, qx, qy, qz, hq, cand_par, poff, pieces,
-                                 rowf, rowi, ef)
+                                rowf, rowi, ef)
             if v < 0:
                 n_exact += 1
                 inside, ok = exact_member(r, lat[i], lon[i], rowf, rowi, vlat, vlon, vu,
