@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import oracle
+import pytest
 from evhelp import AT_TANF, AT_TANF_ZONE, GEOD, T0, batch, zone
 
+from deconfliction.core.errors import ValidationError
 from deconfliction.core.outline import Circle, Polygon
 from deconfliction.monitor.engine import Monitor
 from deconfliction.monitor.events import MonitorConfig
@@ -240,3 +242,17 @@ def test_an_entry_in_the_last_half_metre_of_the_look_ahead_is_found() -> None:
     for _, _, _, s_e, v, k in cases:
         assert f"g{k}" in got, (k, s_e, v)
         assert abs(got[f"g{k}"] * v - s_e) < 0.01
+
+
+def test_predict_flags_of_the_wrong_length_are_refused_before_any_change() -> None:
+    m = Monitor([AT_TANF_ZONE], CFG)
+    lat, lon = GEOD.fwd(AT_TANF[1], AT_TANF[0], 0.0, 70_000.0)[1::-1]
+    b = batch("a", [0.0], [lat], [lon], speed=200.0, heading=180.0)
+    with pytest.raises(ValidationError, match="2 predict flags for 1 reports") as err:
+        m.ingest_table(b, np.array([True, False]))
+    assert err.value.code == "BAD_REPORTS"
+    assert m.tracks == 0 and m.stats.batches == 0
+    # a report left out predicts nothing; flagged in, it does
+    assert m.ingest_table(b, np.array([False])).counts() == {}
+    again = batch("a", [1.0], [lat], [lon], speed=200.0, heading=180.0)
+    assert m.ingest_table(again, np.array([True])).counts() == {"predicted": 1}

@@ -59,6 +59,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from deconfliction.core.errors import ValidationError
 from deconfliction.core.objects import Operation, Zone
 from deconfliction.core.rules import rule_for
 from deconfliction.core.timeinterval import TimeInterval
@@ -431,6 +432,9 @@ class Monitor:
         predicted (default all); a report left out predicts nothing, and its track's last
         predictions are forgotten (a region partition's far ghosts,
         :data:`~deconfliction.monitor.stream.region.FAR`)."""
+        if predict is not None and np.shape(predict) != (len(batch),):
+            raise ValidationError("BAD_REPORTS", f"{np.size(predict)} predict flags for "
+                                  f"{len(batch)} reports", "predict")
         started = time.perf_counter()
         clock = [started]
         phase = self._stats.phase_s
