@@ -481,15 +481,14 @@ class Monitor:
         n = len(p)
         hit_off = np.searchsorted(hit_rep, np.arange(n + 1)).astype(np.int64)
         old_pos = f.positions_of(p.gtrack)
-        keys = np.union1d(f.keys[old_pos], (p.slot[hit_rep] << SHIFT) | hit_row)
-        at = np.searchsorted(f.keys, keys)
-        found = at < f.keys.size
-        found[found] = f.keys[at[found]] == keys[found]
+        keys = np.union1d(f.key_at(old_pos), (p.slot[hit_rep] << SHIFT) | hit_row)
+        at = f.find(keys)
+        found = at >= 0
         state = np.zeros(keys.size, dtype=np.int8)
         since = np.full(keys.size, np.nan)
         emit = np.full(keys.size, -np.inf)
         for name, col in (("state", state), ("since", since), ("emit", emit)):
-            col[found] = f.cols[name][at[found]]
+            col[found] = f.col_at(name, at[found])
         pgroup = np.searchsorted(p.gtrack, keys >> SHIFT).astype(np.int64)
         prow = keys & _MASK
         geom = self._geom()
@@ -616,7 +615,7 @@ class Monitor:
         prev_rep = ((pk - 1) << SHIFT) | prow
         seen_in_batch = np.isin(prev_rep, by_rep) & ~is_first
         by_track = (p.slot[pk] << SHIFT) | prow
-        seen_before = np.isin(by_track, store.keys) & is_first
+        seen_before = (store.find(by_track) >= 0) & is_first
         new = ~(seen_in_batch | seen_before)
         last = pk == p.goff[group + 1] - 1
         store.replace(old_pos, np.unique(by_track[last]))
@@ -722,9 +721,9 @@ class Monitor:
         gone = due.silent(tr, now_s, c.stale_s)
         if gone.size:
             pos = f.positions_of(gone)
-            inside = pos[f.cols["state"][pos] == IN]
-            s_slots = f.keys[inside] >> SHIFT
-            tables.append(self._exits(s_slots, f.keys[inside] & _MASK,
+            inside = pos[f.col_at("state", pos) == IN]
+            s_slots = f.key_at(inside) >> SHIFT
+            tables.append(self._exits(s_slots, f.key_at(inside) & _MASK,
                                       tr.last_t[s_slots] + c.stale_s,
                                       np.full(inside.size, "stale", dtype=object)))
             tables.append(EventTable.build(

@@ -59,77 +59,224 @@ def expand_ranges(lo: IntArray, hi: IntArray) -> IntArray:
 
 
 class PairStore:
-    """Sorted ``slot << 32 | row`` keys with per-pair columns (``float`` or ``int8``)."""
+    """Sorted ``slot << 32 | row`` keys with per-pair columns (``float`` or ``int8``).
+
+    A batch touches the pairs of its few tracks, so the store is kept in two parts: the
+    *main* arrays, sorted, where a removed pair is only marked dead (and comes back to life
+    in place when its key is added again), and a small sorted *delta* of the keys added
+    since. The two are merged when the delta or the dead grow past a share of the main
+    part, so a batch costs what it touches, not a copy of the store. Positions
+    (:meth:`positions_of`, :meth:`find`) address both parts: ``i < main`` a main pair,
+    else delta pair ``i - main``; they hold until the next change. :attr:`keys` and
+    :attr:`cols` are the whole store compacted (sorted, no dead pairs): they merge first,
+    for the rare passes over every pair.
+
+    >>> s = PairStore(v=np.int8)
+    >>> def pairs(keys): return [(int(k) >> 32, int(k) & 0xFFFFFFFF) for k in keys]
+    >>> s.replace(np.zeros(0, dtype=np.int64), np.array([0 << 32 | 5, 1 << 32 | 2]),
+    ...           v=np.array([1, 2]))
+    >>> s.replace(s.positions_of(np.array([0])), np.array([0 << 32 | 1, 0 << 32 | 7]),
+    ...           v=np.array([3, 4]))  # track 0 left row 5, is in rows 1 and 7
+    >>> pairs(s.keys), s.cols["v"].tolist(), len(s)
+    ([(0, 1), (0, 7), (1, 2)], [3, 4, 2], 3)
+    """
+
+    #: the delta is merged into the main part beyond this many pairs, or this share of it
+    DELTA_MIN, DELTA_SHARE = 2048, 1 / 32
 
     def __init__(self, **columns: type) -> None:
-        self.keys = np.zeros(0, dtype=np.int64)
-        self.cols: dict[str, np.ndarray] = {k: np.zeros(0, dtype=v) for k, v in columns.items()}
+        self._keys = np.zeros(0, dtype=np.int64)
+        self._cols: dict[str, np.ndarray] = {k: np.zeros(0, dtype=v)
+                                             for k, v in columns.items()}
+        self._dead = np.zeros(0, dtype=bool)
+        self._n_dead = 0
+        self._dkeys = np.zeros(0, dtype=np.int64)
+        self._dcols: dict[str, np.ndarray] = {k: v[:0].copy() for k, v in self._cols.items()}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"keys": self.keys, "cols": self.cols}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        keys = state["keys"]
+        cols = state["cols"]
+        assert isinstance(keys, np.ndarray) and isinstance(cols, dict)
+        self._keys, self._cols = keys, cols
+        self._dead = np.zeros(keys.size, dtype=bool)
+        self._n_dead = 0
+        self._dkeys = keys[:0].copy()
+        self._dcols = {k: v[:0].copy() for k, v in cols.items()}
 
     def __len__(self) -> int:
-        return int(self.keys.size)
+        return int(self._keys.size - self._n_dead + self._dkeys.size)
+
+    @property
+    def keys(self) -> IntArray:
+        """Every key, sorted (merges the store first)."""
+        self._compact()
+        return self._keys
+
+    @property
+    def cols(self) -> dict[str, np.ndarray]:
+        """Every column in :attr:`keys` order (merges the store first)."""
+        self._compact()
+        return self._cols
 
     def positions_of(self, slots: IntArray) -> IntArray:
-        """Positions of the pairs of track ``slots`` (any order), in key order per slot."""
-        lo = np.searchsorted(self.keys, slots.astype(np.int64) << SHIFT)
-        hi = np.searchsorted(self.keys, (slots.astype(np.int64) + 1) << SHIFT)
-        return expand_ranges(lo, hi)
+        """Positions of the pairs of track ``slots`` (distinct), grouped by slot in the
+        order given, in key order per slot."""
+        s = slots.astype(np.int64)
+        lo_key, hi_key = s << SHIFT, (s + 1) << SHIFT
+        main = self._ranges(self._keys, lo_key, hi_key)
+        if self._n_dead:
+            main = main[~self._dead[main]]
+        if self._dkeys.size == 0:
+            return main
+        delta = self._ranges(self._dkeys, lo_key, hi_key) + self._keys.size
+        if delta.size == 0:
+            return main
+        pos = np.concatenate((main, delta))
+        keys = self.key_at(pos)
+        rank = np.searchsorted(s, keys >> SHIFT) if (s[1:] > s[:-1]).all() else \
+            np.argsort(s)[np.searchsorted(np.sort(s), keys >> SHIFT)]
+        out: IntArray = pos[np.lexsort((keys, rank))]
+        return out
+
+    @staticmethod
+    def _ranges(keys: IntArray, lo_key: IntArray, hi_key: IntArray) -> IntArray:
+        return expand_ranges(np.searchsorted(keys, lo_key), np.searchsorted(keys, hi_key))
+
+    def find(self, keys: IntArray) -> IntArray:
+        """The position of each of ``keys``, ``-1`` for a key not stored.
+
+        >>> s = PairStore()
+        >>> s.replace(np.zeros(0, dtype=np.int64), np.array([4, 8]))
+        >>> s.find(np.array([8, 5, 4])).tolist()
+        [1, -1, 0]
+        """
+        out = np.full(keys.size, -1, dtype=np.int64)
+        for base, stored, dead in ((0, self._keys, self._dead if self._n_dead else None),
+                                   (self._keys.size, self._dkeys, None)):
+            if stored.size == 0:
+                continue
+            at = np.minimum(np.searchsorted(stored, keys), stored.size - 1)
+            hit = stored[at] == keys
+            if dead is not None:
+                hit &= ~dead[at]
+            out[hit] = at[hit] + base
+        return out
+
+    def key_at(self, pos: IntArray) -> IntArray:
+        """The keys at positions ``pos``."""
+        return self._at(self._keys, self._dkeys, pos)
+
+    def col_at(self, name: str, pos: IntArray) -> np.ndarray:
+        """Column ``name`` at positions ``pos``."""
+        return self._at(self._cols[name], self._dcols[name], pos)
+
+    def _at(self, main: np.ndarray, delta: np.ndarray, pos: IntArray) -> np.ndarray:
+        m = self._keys.size
+        if delta.size == 0:
+            return main[pos]
+        in_main = pos < m
+        out = np.empty(pos.size, dtype=main.dtype)
+        out[in_main] = main[pos[in_main]]
+        out[~in_main] = delta[pos[~in_main] - m]
+        return out
 
     def replace(self, drop: IntArray, keys: IntArray, **values: np.ndarray) -> None:
-        """Remove the pairs at positions ``drop`` (unique) and add ``keys`` (unique; no
+        """Remove the pairs at positions ``drop`` (distinct) and add ``keys`` (distinct; no
         key may remain).
 
-        The same keys as those dropped (a batch that changed states, not pairs) are written
-        in place; otherwise the kept pairs and the new ones are merged without sorting: the
-        cost is a few copies of the store, not a sort of it.
+        A key added again where it was just removed (a batch that changed states, not
+        pairs) is written in place; the others go into the delta.
 
         >>> s = PairStore(v=np.int8)
         >>> s.replace(np.zeros(0, dtype=np.int64), np.array([5, 9]), v=np.array([1, 2]))
-        >>> s.replace(np.array([0]), np.array([1, 7]), v=np.array([3, 4]))
+        >>> s.replace(np.array([0]), np.array([1, 5]), v=np.array([3, 4]))
         >>> s.keys.tolist(), s.cols["v"].tolist()
-        ([1, 7, 9], [3, 4, 2])
-        >>> s.replace(np.array([1, 2]), np.array([7, 9]), v=np.array([5, 6]))  # in place
-        >>> s.keys.tolist(), s.cols["v"].tolist()
-        ([1, 7, 9], [3, 5, 6])
+        ([1, 5, 9], [3, 4, 2])
         """
-        if keys.size == drop.size and np.array_equal(self.keys[drop], keys):
-            for name, col in self.cols.items():
-                col[drop] = values[name]
-            return
+        m = self._keys.size
+        drop = np.asarray(drop, dtype=np.int64)
+        keys = np.asarray(keys, dtype=np.int64)
         if keys.size > 1 and not (keys[1:] > keys[:-1]).all():
             order = np.argsort(keys)
             keys = keys[order]
             values = {name: v[order] for name, v in values.items()}
-        keep = np.ones(self.keys.size, dtype=bool)
+        d_main = drop[drop < m]
+        if d_main.size:
+            self._dead[d_main] = True
+        d_delta = drop[drop >= m] - m
+        # the keys at a dead main position (just removed, or before): alive again in place
+        add = np.ones(keys.size, dtype=bool)
+        if m and keys.size:
+            at = np.minimum(np.searchsorted(self._keys, keys), m - 1)
+            back = (self._keys[at] == keys) & self._dead[at]
+            if back.any():
+                where = at[back]
+                self._dead[where] = False
+                for name, col in self._cols.items():
+                    col[where] = values[name][back]
+                add = ~back
+        self._n_dead += int(d_main.size) - int(keys.size - add.sum())
+        if d_delta.size or add.any():
+            self._into_delta(d_delta, keys[add], {n: v[add] for n, v in values.items()})
+        if (self._dkeys.size > max(self.DELTA_MIN, self.DELTA_SHARE * m)
+                or self._n_dead > max(self.DELTA_MIN, m // 4)):
+            self._compact()
+
+    def _into_delta(self, drop: IntArray, keys: IntArray, values: dict[str, np.ndarray],
+                    ) -> None:
+        keep = np.ones(self._dkeys.size, dtype=bool)
         keep[drop] = False
-        kept = self.keys[keep]
-        # where each new key goes among the kept ones, then in the merged store
-        at = np.searchsorted(kept, keys) + np.arange(keys.size)
-        old = np.ones(kept.size + keys.size, dtype=bool)
-        old[at] = False
-        self.keys = _merged(kept, keys, at, old)
-        for name, col in self.cols.items():
-            self.cols[name] = _merged(col[keep], values[name], at, old)
+        self._dkeys, self._dcols = _merged(self._dkeys, self._dcols, keep, keys, values)
+
+    def _compact(self) -> None:
+        """Merge the delta into the main part and drop the dead pairs."""
+        if self._n_dead == 0 and self._dkeys.size == 0:
+            return
+        self._keys, self._cols = _merged(self._keys, self._cols, ~self._dead, self._dkeys,
+                                         self._dcols)
+        self._dead = np.zeros(self._keys.size, dtype=bool)
+        self._n_dead = 0
+        self._dkeys = self._dkeys[:0]
+        self._dcols = {k: v[:0] for k, v in self._dcols.items()}
 
     def keep(self, mask: npt.NDArray[np.bool_]) -> None:
-        """Keep only the pairs where ``mask``."""
-        self.keys = self.keys[mask]
-        for name, col in self.cols.items():
-            self.cols[name] = col[mask]
+        """Keep only the pairs where ``mask`` (over :attr:`keys`)."""
+        self._compact()
+        self._keys = self._keys[mask]
+        for name, col in self._cols.items():
+            self._cols[name] = col[mask]
+        self._dead = np.zeros(self._keys.size, dtype=bool)
 
     def rekey(self, keys: IntArray) -> None:
-        """Give every pair a new key (then sort)."""
+        """Give every pair (in :attr:`keys` order) a new key (then sort)."""
+        self._compact()
         order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        for name, col in self.cols.items():
-            self.cols[name] = col[order]
+        self._keys = keys[order]
+        for name, col in self._cols.items():
+            self._cols[name] = col[order]
 
 
-def _merged(kept: np.ndarray, new: np.ndarray, at: IntArray,
-            old: npt.NDArray[np.bool_]) -> np.ndarray:
-    out = np.empty(old.size, dtype=kept.dtype)
-    out[old] = kept
-    out[at] = new
-    return out
+def _merged(keys: IntArray, cols: dict[str, np.ndarray], keep: npt.NDArray[np.bool_],
+            new: IntArray, values: dict[str, np.ndarray],
+            ) -> tuple[IntArray, dict[str, np.ndarray]]:
+    """Sorted ``keys[keep]`` and sorted ``new`` (none equal) merged, with their columns:
+    a few copies, no sort."""
+    kept = keys[keep]
+    # where each new key goes among the kept ones, then in the merged arrays
+    at = np.searchsorted(kept, new) + np.arange(new.size)
+    old = np.ones(kept.size + new.size, dtype=bool)
+    old[at] = False
+
+    def one(base: np.ndarray, add: np.ndarray) -> np.ndarray:
+        out = np.empty(old.size, dtype=base.dtype)
+        out[old] = base
+        out[at] = add
+        return out
+
+    return one(kept, new), {name: one(col[keep], values[name]) for name, col in cols.items()}
 
 
 @numba.njit(cache=True, nogil=True)
