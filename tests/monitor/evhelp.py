@@ -71,3 +71,15 @@ def batch(track: str | Sequence[str], t: Sequence[float], lat: Sequence[float],
 
 def kinds(events: Sequence[Event]) -> list[tuple[str, str | None]]:
     return [(e.kind, e.object_id) for e in events]
+
+
+def hot_spot(rng: np.random.Generator, n: int, sigma_deg: float, fast_share: float,
+             fast: tuple[float, float], slow: tuple[float, float],
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` random tracks around At Tanf (normal, ``sigma_deg``): ``(lat, lon, speed,
+    heading)``, a ``fast_share`` of them with a speed uniform in ``fast``, the rest in
+    ``slow``."""
+    lat = AT_TANF[0] + rng.normal(0.0, sigma_deg, n)
+    lon = AT_TANF[1] + rng.normal(0.0, sigma_deg, n)
+    speed = np.where(rng.random(n) < fast_share, rng.uniform(*fast, n), rng.uniform(*slow, n))
+    return lat, lon, speed, rng.uniform(0.0, 360.0, n)

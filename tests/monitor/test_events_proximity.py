@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from evhelp import AT_TANF, GEOD, T0, batch
+from evhelp import AT_TANF, GEOD, T0, batch, hot_spot
 
 from deconfliction.monitor import engine
 from deconfliction.monitor.engine import Monitor
@@ -172,10 +172,7 @@ def test_candidates_of_a_few_updated_tracks_are_those_of_all_that_involve_them()
     the pairs found with every track updated that involve an updated one."""
     rng = np.random.default_rng(3)
     n = 600
-    lat = AT_TANF[0] + rng.normal(0.0, 0.5, n)
-    lon = AT_TANF[1] + rng.normal(0.0, 0.5, n)
-    speed = np.where(rng.random(n) < 0.2, rng.uniform(50.0, 250.0, n), rng.uniform(0, 30, n))
-    head = rng.uniform(0.0, 360.0, n)
+    lat, lon, speed, head = hot_spot(rng, n, 0.5, 0.2, (50.0, 250.0), (0.0, 30.0))
     alt = rng.choice([0.0, 200.0, 3_000.0, np.nan], n)
     party = rng.integers(-1, 4, n)
     slot = rng.permutation(10 * n)[:n].astype(np.int64)

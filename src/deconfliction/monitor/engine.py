@@ -71,8 +71,14 @@ from deconfliction.monitor.fences import IN, SHIFT, PairStore, advance
 from deconfliction.monitor.grid import ZoneGrid
 from deconfliction.monitor.kernels import T1
 from deconfliction.monitor.margins import horizontal_member
+from deconfliction.monitor.nearindex import NearIndex
 from deconfliction.monitor.predict import PAD_M, course_candidates, first_entry, reach_m
-from deconfliction.monitor.proximity import candidate_pairs, closest_approach, planar_close
+from deconfliction.monitor.proximity import (
+    FEW_UPDATED,
+    candidate_pairs,
+    closest_approach,
+    planar_close,
+)
 from deconfliction.monitor.tracks import Prepared, TrackTable, commit, prepare
 
 __all__ = ["Monitor", "MonitorStats"]
@@ -185,6 +191,7 @@ class Monitor:
         self._fences = PairStore(state=np.int8, since=np.float64, emit=np.float64)
         self._predicted = PairStore()
         self._near = PairStore()
+        self._near_index = NearIndex()
         self._due = _Due()
         self._row_obj: list[str] = []
         self._row_kind: list[str] = []
@@ -209,6 +216,7 @@ class Monitor:
         new._tracks = TrackTable()
         new._fences = PairStore(state=np.int8, since=np.float64, emit=np.float64)
         new._predicted, new._near = PairStore(), PairStore()
+        new._near_index = NearIndex()
         new._due = _Due()
         new._allowed_cache = {}
         new._stats = MonitorStats()
@@ -229,6 +237,10 @@ class Monitor:
         self._near = state["near"]  # type: ignore[assignment]
         self._stats = state["stats"]  # type: ignore[assignment]
         self._due = _Due()
+        self._near_index = NearIndex()
+        if self.config.proximity_m > 0.0:
+            tr = self._tracks
+            self._near_index.update(tr.live(), tr.lat, tr.speed, tr.heading)
 
     def drop_tracks(self, names: Iterable[str]) -> int:
         """Forget the tracks ``names`` (those it has) without any event: their fences,
@@ -247,6 +259,7 @@ class Monitor:
         dead[slots] = True
         near = self._near.keys
         self._near.keep(~(dead[near >> SHIFT] | dead[near & _MASK]))
+        self._near_index.remove(slots)
         tr.drop(slots)
         return int(slots.size)
 
@@ -637,17 +650,26 @@ class Monitor:
             return EventTable.empty()
         tr = self._tracks
         now = float(p.t.max())
-        live = tr.live()
-        live = live[now - tr.last_t[live] < c.stale_s]
+        index = self._near_index
+        index.update(p.gtrack, tr.lat, tr.speed, tr.heading)  # where they are now
         upd = np.zeros(tr.alive.size, dtype=bool)
         upd[p.gtrack] = True
-        moving = np.isfinite(tr.speed[live]) & np.isfinite(tr.heading[live])
-        sp = np.where(moving, tr.speed[live], 0.0)
-        reach = sp * (now - tr.last_t[live] + c.lookahead_s) + c.proximity_m / 2 + 50.0
-        keys = candidate_pairs(live, tr.lat[live], tr.lon[live], reach, upd[live],
-                               tr.pcode[live], tr.last_t[live], sp,
-                               np.where(moving, tr.heading[live], 0.0), now, c.lookahead_s,
-                               c.proximity_m, tr.alt[live], c.proximity_vertical_m)
+        if p.gtrack.size <= FEW_UPDATED * len(index):
+            # a few tracks moved: search from each over the index (no pass over every track)
+            keys = index.pairs(p.gtrack, upd, tr.lat, tr.lon, tr.last_t, tr.speed,
+                               tr.heading, tr.pcode, tr.alt, now, c.lookahead_s, c.stale_s,
+                               c.proximity_m, c.proximity_vertical_m)
+        else:
+            live = tr.live()
+            live = live[now - tr.last_t[live] < c.stale_s]
+            moving = np.isfinite(tr.speed[live]) & np.isfinite(tr.heading[live])
+            sp = np.where(moving, tr.speed[live], 0.0)
+            reach = sp * (now - tr.last_t[live] + c.lookahead_s) + c.proximity_m / 2 + 50.0
+            keys = candidate_pairs(live, tr.lat[live], tr.lon[live], reach, upd[live],
+                                   tr.pcode[live], tr.last_t[live], sp,
+                                   np.where(moving, tr.heading[live], 0.0), now,
+                                   c.lookahead_s, c.proximity_m, tr.alt[live],
+                                   c.proximity_vertical_m)
         i, j = keys >> SHIFT, keys & _MASK
         # each pair computed in the order of its track ids, not of their slots: the same
         # numbers to the last bit in every monitor holding both (a region partition's slots
@@ -739,6 +761,7 @@ class Monitor:
             dead[gone] = True
             self._near.keep(~(dead[near >> SHIFT] | dead[near & _MASK]))
             table = EventTable.concat(tables)
+            self._near_index.remove(gone)
             tr.drop(gone)
             return self._finish(table, started)
         return self._finish(EventTable.concat(tables), started)

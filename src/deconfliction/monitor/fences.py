@@ -33,7 +33,7 @@ from deconfliction.core.kernels import jit
 from deconfliction.monitor.kernels import T1
 from deconfliction.monitor.margins import inside_margin, outside_margin, signed_distance
 
-__all__ = ["PairStore", "advance", "expand_ranges"]
+__all__ = ["PairStore", "advance", "expand_ranges", "merged"]
 
 IntArray = npt.NDArray[np.int64]
 SHIFT = np.int64(32)
@@ -229,13 +229,13 @@ class PairStore:
                     ) -> None:
         keep = np.ones(self._dkeys.size, dtype=bool)
         keep[drop] = False
-        self._dkeys, self._dcols = _merged(self._dkeys, self._dcols, keep, keys, values)
+        self._dkeys, self._dcols = merged(self._dkeys, self._dcols, keep, keys, values)
 
     def _compact(self) -> None:
         """Merge the delta into the main part and drop the dead pairs."""
         if self._n_dead == 0 and self._dkeys.size == 0:
             return
-        self._keys, self._cols = _merged(self._keys, self._cols, ~self._dead, self._dkeys,
+        self._keys, self._cols = merged(self._keys, self._cols, ~self._dead, self._dkeys,
                                          self._dcols)
         self._dead = np.zeros(self._keys.size, dtype=bool)
         self._n_dead = 0
@@ -259,11 +259,11 @@ class PairStore:
             self._cols[name] = col[order]
 
 
-def _merged(keys: IntArray, cols: dict[str, np.ndarray], keep: npt.NDArray[np.bool_],
-            new: IntArray, values: dict[str, np.ndarray],
-            ) -> tuple[IntArray, dict[str, np.ndarray]]:
-    """Sorted ``keys[keep]`` and sorted ``new`` (none equal) merged, with their columns:
-    a few copies, no sort."""
+def merged(keys: np.ndarray, cols: dict[str, np.ndarray], keep: npt.NDArray[np.bool_],
+           new: np.ndarray, values: dict[str, np.ndarray],
+           ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Sorted ``keys[keep]`` and sorted ``new`` merged (a new key before equal kept ones),
+    with their columns: a few copies, no sort."""
     kept = keys[keep]
     # where each new key goes among the kept ones, then in the merged arrays
     at = np.searchsorted(kept, new) + np.arange(new.size)

@@ -42,12 +42,26 @@ _GOLD = (math.sqrt(5.0) - 1.0) / 2.0
 def boxes(lat: FloatArray, lon: FloatArray, reach_m: FloatArray,
           ) -> tuple[FloatArray, FloatArray]:
     """Half sizes ``(dlat, dlon)`` in degrees of boxes holding every point within
-    ``reach_m`` of each position (``dlon`` 180 near a pole)."""
+    ``reach_m`` of each position (``dlon`` 180 near a pole; :func:`box_of` each)."""
+    return _boxes(np.asarray(lat, dtype=np.float64), np.asarray(reach_m, dtype=np.float64))
+
+
+@jit
+def box_of(lat: float, reach_m: float) -> tuple[float, float]:
+    """:func:`boxes` of one position."""
     dlat = reach_m / 110_000.0
-    top = np.minimum(np.abs(lat) + dlat, 90.0)
-    c = np.cos(np.radians(top))
-    dlon = np.where(c > 1e-3, reach_m / (111_000.0 * np.maximum(c, 1e-3)), 180.0)
-    return dlat, np.minimum(dlon, 180.0)
+    top = min(abs(lat) + dlat, 90.0)
+    c = math.cos(math.radians(top))
+    dlon = reach_m / (111_000.0 * max(c, 1e-3)) if c > 1e-3 else 180.0
+    return dlat, min(dlon, 180.0)
+
+
+@jit
+def _boxes(lat: np.ndarray, reach_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    dlat, dlon = np.empty(lat.size), np.empty(lat.size)
+    for k in range(lat.size):
+        dlat[k], dlon[k] = box_of(lat[k], reach_m[k])
+    return dlat, dlon
 
 
 @jit
@@ -109,23 +123,43 @@ _PARTY, _ALT, _LAT, _LON, _DLAT, _DLON, _T, _SPEED, _HEADING = range(9)
 
 
 @jit
+def kept_apart(party_i: float, party_j: float, alt_i: float, alt_j: float,
+               vertical_m: float) -> bool:
+    """Never a pair: the same known party, or altitudes ``vertical_m`` apart or more
+    (an unknown altitude, NaN, is not apart)."""
+    return (party_i == party_j and party_i >= 0) or abs(alt_i - alt_j) >= vertical_m
+
+
+@jit
+def lon_apart(lon_i: float, lon_j: float, span_deg: float) -> bool:
+    """Longitudes more than ``span_deg`` apart (across the antimeridian too)."""
+    return abs(((lon_i - lon_j + 180.0) % 360.0) - 180.0) > span_deg
+
+
+@jit
+def flat_far(la1: float, lo1: float, h1: float, v1: float, t1: float, la2: float, lo2: float,
+             h2: float, v2: float, t2: float, now: float, lookahead_s: float,
+             limit_m: float) -> bool:
+    """The flat-Earth CPA beyond ``limit_m`` by more than its error margin: certainly
+    not within ``limit_m``."""
+    flat, scale = _planar_cpa(la1, lo1, h1, v1, t1, la2, lo2, h2, v2, t2, now, lookahead_s)
+    return flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M
+
+
+@jit
 def _worth(i: int, j: int, c: np.ndarray, now: float, lookahead_s: float, limit_m: float,
            vertical_m: float) -> bool:
     """Is the pair of entries ``i`` < ``j`` (rows of ``c``) a candidate (see
     :func:`candidate_pairs`)?"""
-    if c[i, _PARTY] == c[j, _PARTY] and c[i, _PARTY] >= 0:
-        return False
-    if abs(c[i, _ALT] - c[j, _ALT]) >= vertical_m:  # (unknown, nan: not apart)
+    if kept_apart(c[i, _PARTY], c[j, _PARTY], c[i, _ALT], c[j, _ALT], vertical_m):
         return False
     if abs(c[i, _LAT] - c[j, _LAT]) > c[i, _DLAT] + c[j, _DLAT]:
         return False
-    dl = abs(((c[i, _LON] - c[j, _LON] + 180.0) % 360.0) - 180.0)
-    if dl > c[i, _DLON] + c[j, _DLON]:
+    if lon_apart(c[i, _LON], c[j, _LON], c[i, _DLON] + c[j, _DLON]):
         return False
-    flat, scale = _planar_cpa(c[i, _LAT], c[i, _LON], c[i, _HEADING], c[i, _SPEED], c[i, _T],
-                              c[j, _LAT], c[j, _LON], c[j, _HEADING], c[j, _SPEED], c[j, _T],
-                              now, lookahead_s)
-    return not flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M
+    return not flat_far(c[i, _LAT], c[i, _LON], c[i, _HEADING], c[i, _SPEED], c[i, _T],
+                        c[j, _LAT], c[j, _LON], c[j, _HEADING], c[j, _SPEED], c[j, _T],
+                        now, lookahead_s, limit_m)
 
 
 @jit
@@ -179,37 +213,9 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
     return out[:m]
 
 
-@numba.njit(cache=True, nogil=True)
-def _pairs_of_updated(by_lat: np.ndarray, lat_sorted: np.ndarray, group_start: np.ndarray,
-                      group_widest: np.ndarray, updated: np.ndarray, upd: np.ndarray,
-                      slot: np.ndarray, cols: np.ndarray, now: float, lookahead_s: float,
-                      limit_m: float, vertical_m: float) -> np.ndarray:
-    """The pairs of :func:`_pairs_in_cells`, found from each updated entry over the
-    entries whose latitude can be within both boxes: ``by_lat`` lists the entries in groups
-    of similar box sizes (group ``g`` from ``group_start[g]``, boxes at most
-    ``group_widest[g]`` high), each by latitude (``lat_sorted``)."""
-    out = np.empty(16, dtype=np.int64)
-    m = 0
-    for u in updated:
-        for g in range(group_widest.size):
-            a, b = group_start[g], group_start[g + 1]
-            reach = cols[u, _DLAT] + group_widest[g]
-            lo = a + np.searchsorted(lat_sorted[a:b], cols[u, _LAT] - reach, side="left")
-            hi = a + np.searchsorted(lat_sorted[a:b], cols[u, _LAT] + reach, side="right")
-            for k in range(lo, hi):
-                w = by_lat[k]
-                if w == u or (w < u and upd[w]):
-                    continue
-                i, j = min(u, w), max(u, w)
-                if _worth(i, j, cols, now, lookahead_s, limit_m, vertical_m):
-                    si, sj = slot[i], slot[j]
-                    out = _push(out, m, (min(si, sj) << 32) | max(si, sj))
-                    m += 1
-    return out[:m]
-
-
-#: at most this share of the tracks updated, pairs are found from each updated track
-#: (:func:`_pairs_of_updated`) rather than through cells of every track's box
+#: at most this share of the tracks updated, the engine finds pairs from each updated track
+#: over its :class:`~deconfliction.monitor.nearindex.NearIndex` rather than through cells
+#: of every track's box
 FEW_UPDATED = 1 / 16
 
 
@@ -229,20 +235,6 @@ def candidate_pairs(slot: IntArray, lat: FloatArray, lon: FloatArray, reach_m: F
     alt = np.zeros(slot.size) if alt is None else alt
     cols = np.column_stack([party, alt, lat, lon, dlat, dlon, t, speed, heading]).astype(
         np.float64)
-    if np.count_nonzero(updated) <= FEW_UPDATED * slot.size:
-        # boxes grouped by height (powers of two): a small box is searched for only over
-        # the latitudes boxes of its group can reach, not the widest box's
-        group = np.floor(np.log2(np.maximum(dlat, 1e-6))).astype(np.int64)
-        # by group, then latitude: a sort by latitude, then a stable one by the group (a
-        # radix sort of 16-bit codes; 7x faster than lexsort)
-        by_lat = np.argsort(lat)
-        by_lat = by_lat[np.argsort(group[by_lat].astype(np.int16), kind="stable")]
-        starts = np.flatnonzero(np.diff(group[by_lat], prepend=group.min() - 1))
-        bounds = np.append(starts, by_lat.size)
-        widest = np.maximum.reduceat(dlat[by_lat], starts)
-        return np.unique(_pairs_of_updated(
-            by_lat, lat[by_lat], bounds, widest, np.nonzero(updated)[0], updated,
-            slot.astype(np.int64), cols, now, lookahead_s, limit_m, vertical_m))
     cell_deg = float(np.clip(2.0 * np.median(dlat), 0.05, 5.0))
     nx = math.ceil(360.0 / cell_deg)
     y0 = np.floor((np.maximum(lat - dlat, -90.0) + 90.0) / cell_deg).astype(np.int64)
@@ -300,12 +292,10 @@ def closest_approach(
         a, b = i[k], j[k]
         va, ha = _motion(speed[a], heading[a])
         vb, hb = _motion(speed[b], heading[b])
-        if limit_m < math.inf:
-            flat, scale = _planar_cpa(lat[a], lon[a], ha, va, t[a], lat[b], lon[b], hb, vb,
-                                      t[b], now, lookahead_s)
-            if flat > limit_m + PLANAR_REL * scale + PLANAR_ABS_M:
-                d_now[k], cpa[k], cpa_t[k] = math.inf, math.inf, math.nan
-                continue
+        if limit_m < math.inf and flat_far(lat[a], lon[a], ha, va, t[a], lat[b], lon[b],
+                                           hb, vb, t[b], now, lookahead_s, limit_m):
+            d_now[k], cpa[k], cpa_t[k] = math.inf, math.inf, math.nan
+            continue
         best, best_x = math.inf, now
         step = lookahead_s / SCAN
         for s in range(SCAN + 1):
