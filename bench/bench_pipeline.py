@@ -167,6 +167,15 @@ async def _ready(url: str, cfg: StreamConfig) -> bool:
         await nc.close()
 
 
+async def _drop_stream(url: str, cfg: StreamConfig) -> None:
+    """Delete the case's stream (its files go: the next case starts on a clean server)."""
+    nc = await nats.connect(url)
+    try:
+        await nc.jetstream().delete_stream(cfg.stream)
+    finally:
+        await nc.close()
+
+
 async def _publish(url: str, cfg: StreamConfig, batches: Sequence[TrackBatch],
                    rate: float | None, slice_s: float = SLICE_S) -> tuple[float, float, int]:
     """Publish ``batches`` (paced at ``rate`` reports/s in slices, or flat out): (start,
@@ -312,6 +321,7 @@ def run_case(url: str, zones: int, n_tracks: int, config: str, rounds: int,
     finally:
         sup.stop()
         thread.join(120)
+        asyncio.run(_drop_stream(url, cfg))
     with sqlite3.connect(db) as conn:
         alerts = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     case: dict[str, Any] = {

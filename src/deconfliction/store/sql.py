@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -140,6 +141,33 @@ class _WriterLock:
             self._fd = None
 
 
+class _Checkpointer:
+    """A thread copying a SQLite database's write-ahead log into it every ``every_s``
+    (passive checkpoints, on a connection of its own: no reader or writer waits for it)."""
+
+    def __init__(self, path: Path, every_s: float) -> None:
+        self._stop = threading.Event()
+        self.rounds = 0
+        self._thread = threading.Thread(target=self._run, args=(path, every_s),
+                                        name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, every_s: float) -> None:
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            while not self._stop.wait(every_s):
+                # busy (another process checkpointing) or failing: the next round goes on
+                with suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self.rounds += 1
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10.0)
+
+
 class SqlStore:
     """Zones, operations, parties, messages and the ledger in one SQL database."""
 
@@ -149,10 +177,11 @@ class SqlStore:
         self.label = label or self.url.render_as_string(hide_password=True)
         self._closed = False
         self._flock: _WriterLock | None = None
+        self._checkpointer: _Checkpointer | None = None
         if self.dialect == "sqlite":
             self._engine = sa.create_engine(self.url, pool_size=8, max_overflow=32,
                                             json_serializer=serialize)
-            event.listen(self._engine, "connect", _sqlite_connect)
+            event.listen(self._engine, "connect", self._sqlite_connect)
             event.listen(self._engine, "begin", _sqlite_begin)
             self._writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
             db = self.url.database
@@ -174,6 +203,25 @@ class SqlStore:
         except BaseException:
             self._engine.dispose()
             raise
+
+    def _sqlite_connect(self, dbapi_conn: Any, record: Any) -> None:
+        _sqlite_connect(dbapi_conn, record)
+        if self._checkpointer is not None:
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint_in_background(self, every_s: float = 0.25) -> bool:
+        """SQLite: checkpoint the write-ahead log from a thread of its own every ``every_s``
+        rather than in whichever commit takes the log past 1,000 pages, where the copy and
+        its fsync hold that commit (and a stream worker waiting on it) for as long as the
+        disk takes. Whether it applies (not to PostgreSQL or an in-memory database)."""
+        db = self.url.database
+        if (self.dialect != "sqlite" or not db or db == ":memory:" or db.startswith("file:")
+                or self._closed):
+            return False
+        if self._checkpointer is None:
+            self._checkpointer = _Checkpointer(Path(db), every_s)
+            self._engine.dispose()  # pooled connections come back without checkpoints
+        return True
 
     # -- transactions -----------------------------------------------------------------------
 
@@ -260,6 +308,8 @@ class SqlStore:
         """Release every connection."""
         if not self._closed:
             self._closed = True
+            if self._checkpointer is not None:
+                self._checkpointer.stop()
             self._engine.dispose()
             if self._flock is not None:
                 self._flock.close()

@@ -327,7 +327,11 @@ async def run_worker(settings: WorkerSettings, stop: asyncio.Event | None = None
             loop.add_signal_handler(sig, stop.set)
     cfg = settings.stream
     cfg.check_monitor(settings.monitor)
-    service = Service(open_store(settings.db), conflict_index=False)  # alerts only
+    store = open_store(settings.db)
+    # a commit of alerts never waits for the log to be copied into the database (the
+    # stepping stops when 16 messages wait for their commit)
+    store.checkpoint_in_background()
+    service = Service(store, conflict_index=False)  # alerts only
     service.read_sync_s = 1.0  # follow the objects' changes within a second, not per message
     async def log(err: Exception) -> None:  # one line, not nats-py's traceback
         print(f"monitor worker {settings.worker}: nats: {type(err).__name__}: {err}",
