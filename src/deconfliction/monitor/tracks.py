@@ -94,6 +94,7 @@ class TrackTable:
             named[:] = fresh  # the same str objects as the keys of ``ids``
             self.name[got], self.alive[got], self.last_t[got] = named, True, -np.inf
             self.party[got], self.op[got], self.nonconf[got] = "", "", False
+            self.pcode[got] = -1  # the code of party "" (unknown)
             ids.update(zip(fresh, got.tolist(), strict=True))
             idx[new] = np.fromiter(map(ids.__getitem__, unseen), dtype=np.int64,
                                    count=new.size)
@@ -197,13 +198,18 @@ def commit(p: Prepared, tracks: TrackTable) -> None:
     """Make each group's last report its track's state."""
     last = p.goff[1:] - 1
     g = p.gtrack
+    party = p.party[last]
+    # a track's party code changes only with its party (a new track's is "", code -1)
+    moved = np.nonzero(np.asarray(tracks.party[g] != party, dtype=bool))[0]
     tracks.last_t[g], tracks.lat[g], tracks.lon[g] = p.t[last], p.lat[last], p.lon[last]
     tracks.alt[g], tracks.speed[g], tracks.heading[g] = p.alt[last], p.speed[last], \
         p.heading[last]
-    tracks.party[g], tracks.op[g] = p.party[last], p.op[last]
-    codes = tracks.party_codes
-    for name in set(p.party[last].tolist()):
-        if name and name not in codes:
-            codes[name] = len(codes)
-    tracks.pcode[g] = np.fromiter((codes.get(x, -1) for x in p.party[last]), dtype=np.int64,
-                                  count=g.size)
+    tracks.party[g], tracks.op[g] = party, p.op[last]
+    if moved.size:
+        codes = tracks.party_codes
+        names = party[moved].tolist()
+        for name in set(names):
+            if name and name not in codes:
+                codes[name] = len(codes)
+        tracks.pcode[g[moved]] = np.fromiter((codes.get(x, -1) for x in names),
+                                             dtype=np.int64, count=moved.size)
