@@ -85,13 +85,16 @@ class PairStore:
     DELTA_MIN, DELTA_SHARE = 2048, 1 / 32
 
     def __init__(self, **columns: type) -> None:
-        self._keys = np.zeros(0, dtype=np.int64)
-        self._cols: dict[str, np.ndarray] = {k: np.zeros(0, dtype=v)
-                                             for k, v in columns.items()}
-        self._dead = np.zeros(0, dtype=bool)
+        self._set_main(np.zeros(0, dtype=np.int64),
+                       {k: np.zeros(0, dtype=v) for k, v in columns.items()})
+
+    def _set_main(self, keys: IntArray, cols: dict[str, np.ndarray]) -> None:
+        """Make ``keys`` (sorted) and ``cols`` the whole store: none dead, no delta."""
+        self._keys, self._cols = keys, cols
+        self._dead = np.zeros(keys.size, dtype=bool)
         self._n_dead = 0
-        self._dkeys = np.zeros(0, dtype=np.int64)
-        self._dcols: dict[str, np.ndarray] = {k: v[:0].copy() for k, v in self._cols.items()}
+        self._dkeys = keys[:0].copy()
+        self._dcols = {k: v[:0].copy() for k, v in cols.items()}
 
     def __getstate__(self) -> dict[str, object]:
         return {"keys": self.keys, "cols": self.cols}
@@ -100,11 +103,7 @@ class PairStore:
         keys = state["keys"]
         cols = state["cols"]
         assert isinstance(keys, np.ndarray) and isinstance(cols, dict)
-        self._keys, self._cols = keys, cols
-        self._dead = np.zeros(keys.size, dtype=bool)
-        self._n_dead = 0
-        self._dkeys = keys[:0].copy()
-        self._dcols = {k: v[:0].copy() for k, v in cols.items()}
+        self._set_main(keys, cols)
 
     def __len__(self) -> int:
         return int(self._keys.size - self._n_dead + self._dkeys.size)
@@ -235,28 +234,18 @@ class PairStore:
         """Merge the delta into the main part and drop the dead pairs."""
         if self._n_dead == 0 and self._dkeys.size == 0:
             return
-        self._keys, self._cols = merged(self._keys, self._cols, ~self._dead, self._dkeys,
-                                         self._dcols)
-        self._dead = np.zeros(self._keys.size, dtype=bool)
-        self._n_dead = 0
-        self._dkeys = self._dkeys[:0]
-        self._dcols = {k: v[:0] for k, v in self._dcols.items()}
+        self._set_main(*merged(self._keys, self._cols, ~self._dead, self._dkeys, self._dcols))
 
     def keep(self, mask: npt.NDArray[np.bool_]) -> None:
         """Keep only the pairs where ``mask`` (over :attr:`keys`)."""
         self._compact()
-        self._keys = self._keys[mask]
-        for name, col in self._cols.items():
-            self._cols[name] = col[mask]
-        self._dead = np.zeros(self._keys.size, dtype=bool)
+        self._set_main(self._keys[mask], {n: col[mask] for n, col in self._cols.items()})
 
     def rekey(self, keys: IntArray) -> None:
         """Give every pair (in :attr:`keys` order) a new key (then sort)."""
         self._compact()
         order = np.argsort(keys, kind="stable")
-        self._keys = keys[order]
-        for name, col in self._cols.items():
-            self._cols[name] = col[order]
+        self._set_main(keys[order], {n: col[order] for n, col in self._cols.items()})
 
 
 def merged(keys: np.ndarray, cols: dict[str, np.ndarray], keep: npt.NDArray[np.bool_],

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deconfliction.monitor.fences import merged
-from deconfliction.monitor.proximity import _push, box_of, flat_far, kept_apart, lon_apart
+from deconfliction.monitor.proximity import box_of, flat_far, kept_apart, lon_apart, push
 
 __all__ = ["NearIndex", "speed_class"]
 
@@ -43,6 +43,8 @@ N_CLASSES = 24
 _SPAN = 256.0
 #: a window's edges are widened by this much (the key's rounding, in degrees)
 _EPS_DEG = 1e-9
+#: the speed bound of each class, m/s
+_VMAX = np.append(np.exp2(np.arange(N_CLASSES - 1, dtype=np.float64)), np.inf)
 
 
 def speed_class(speed_mps: FloatArray, heading_deg: FloatArray) -> IntArray:
@@ -104,9 +106,9 @@ class NearIndex:
             self.at = at
 
     def _without(self, slots: IntArray) -> npt.NDArray[np.bool_]:
+        """A mask over the entries, false at those of ``slots`` (each below ``at.size``)."""
         keep = np.ones(self.key.size, dtype=bool)
-        old = self.at[slots[slots < self.at.size]]
-        mine = slots[slots < self.at.size][~np.isnan(old)]
+        mine = slots[~np.isnan(self.at[slots])]
         if mine.size:
             _unmark(keep, self.key, self.slot, mine, self.at[mine])
         return keep
@@ -123,10 +125,8 @@ class NearIndex:
         if self.key.size < 2 or updated.size == 0:
             return np.zeros(0, dtype=np.int64)
         bounds = np.searchsorted(self.key, np.arange(N_CLASSES + 1) * _SPAN)
-        vmax = np.exp2(np.arange(N_CLASSES, dtype=np.float64))
-        vmax[-1] = np.inf
         keys = _pairs(np.asarray(updated, dtype=np.int64), upd, self.key, self.slot,
-                      bounds.astype(np.int64), vmax, lat, lon, t, speed, heading,
+                      bounds.astype(np.int64), _VMAX, lat, lon, t, speed, heading,
                       np.asarray(party, dtype=np.int64), alt, now, lookahead_s, stale_s,
                       limit_m, vertical_m)
         out: IntArray = np.unique(keys)
@@ -193,6 +193,6 @@ def _pairs(updated: np.ndarray, upd: np.ndarray, key: np.ndarray, kslot: np.ndar
                 if flat_far(lat[i], lon[i], hi_, si, t[i], lat[j], lon[j], hj, sj, t[j], now,
                             lookahead_s, limit_m):
                     continue
-                out = _push(out, m, (i << 32) | j)
+                out = push(out, m, (i << 32) | j)
                 m += 1
     return out[:m]

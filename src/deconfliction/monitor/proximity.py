@@ -30,8 +30,8 @@ import numpy.typing as npt
 
 from deconfliction.core.kernels import direct_one, inverse_one, jit
 
-__all__ = ["PLANAR_ABS_M", "PLANAR_REL", "SCAN", "boxes", "candidate_pairs",
-           "closest_approach", "planar_close"]
+__all__ = ["PLANAR_ABS_M", "PLANAR_REL", "SCAN", "box_of", "boxes", "candidate_pairs",
+           "closest_approach", "flat_far", "kept_apart", "lon_apart", "planar_close", "push"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -163,7 +163,7 @@ def _worth(i: int, j: int, c: np.ndarray, now: float, lookahead_s: float, limit_
 
 
 @jit
-def _push(out: np.ndarray, m: int, key: int) -> np.ndarray:
+def push(out: np.ndarray, m: int, key: int) -> np.ndarray:
     """``out`` with ``key`` at ``m`` (doubled when full)."""
     if m == out.size:
         grown = np.empty(2 * m, dtype=np.int64)
@@ -207,7 +207,7 @@ def _pairs_in_cells(order: np.ndarray, cell: np.ndarray, ent: np.ndarray, slot: 
                 i, j = ent[order[min(u, w)]], ent[order[max(u, w)]]
                 if _worth(i, j, cols, now, lookahead_s, limit_m, vertical_m):
                     si, sj = slot[i], slot[j]
-                    out = _push(out, m, (min(si, sj) << 32) | max(si, sj))
+                    out = push(out, m, (min(si, sj) << 32) | max(si, sj))
                     m += 1
         a0 = a1
     return out[:m]

@@ -214,12 +214,10 @@ class SqlStore:
         rather than in whichever commit takes the log past 1,000 pages, where the copy and
         its fsync hold that commit (and a stream worker waiting on it) for as long as the
         disk takes. Whether it applies (not to PostgreSQL or an in-memory database)."""
-        db = self.url.database
-        if (self.dialect != "sqlite" or not db or db == ":memory:" or db.startswith("file:")
-                or self._closed):
+        if self._flock is None or self._closed:  # (the lock is there for a SQLite file)
             return False
         if self._checkpointer is None:
-            self._checkpointer = _Checkpointer(Path(db), every_s)
+            self._checkpointer = _Checkpointer(Path(str(self.url.database)), every_s)
             self._engine.dispose()  # pooled connections come back without checkpoints
         return True
 
